@@ -1,0 +1,125 @@
+/**
+ * The `vigie` command. Each sub-command parses its arguments, calls one function of the core and
+ * formats the answer; errors come out as `vigie: CODE: message` with how to fix them.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { VigieError } from '../errors.ts';
+import { lintRunbook } from '../runbook/lint.ts';
+import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
+import { summarise } from '../runbook/show.ts';
+
+const USAGE = `Usage: vigie <command> [options]
+
+Commands:
+  import FILE.md [-o vigie.yaml] [--json]   turn a prose runbook into the runbook model
+  lint FILE [--json]                        check a runbook (YAML or Markdown); exit 1 on errors
+  show FILE                                 summarise a runbook (YAML or Markdown)
+  help                                      print this help
+`;
+
+/** Output is where a command writes; tests pass their own. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const console_: Output = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+type Command = (args: string[], io: Output) => Promise<number>;
+
+const oneFile = (positionals: string[], command: string): string => {
+  if (positionals.length !== 1) {
+    throw new VigieError('USAGE', `vigie ${command} takes exactly one file`, `run: vigie ${command} FILE`);
+  }
+  return positionals[0]!;
+};
+
+/** YAML_HEADER points editors at the generated JSON Schema, for completion in `vigie.yaml`. */
+const YAML_HEADER = (file: string): string =>
+  `# Imported by \`vigie import ${file}\`. Review it: the importer is honest but lossy.\n` +
+  '# yaml-language-server: $schema=./node_modules/vigie/schema/runbook.schema.json\n';
+
+const commands: Record<string, Command> = {
+  async import(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { output: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
+    });
+    const file = oneFile(positionals, 'import');
+    const read = await readRunbookFile(file);
+    for (const note of read.notes) io.err(`note: ${note}`);
+    const text = values.json
+      ? `${JSON.stringify(read.runbook, null, 2)}\n`
+      : YAML_HEADER(file) + stringify(read.runbook, { lineWidth: 0 });
+    if (values.output) {
+      await writeFile(values.output, text);
+      io.err(`wrote ${values.output}`);
+    } else io.out(text);
+    return 0;
+  },
+
+  async lint(args, io) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const file = oneFile(positionals, 'lint');
+    let read: Awaited<ReturnType<typeof readRunbookFile>>;
+    try {
+      read = await readRunbookFile(file);
+    } catch (error) {
+      if (!(error instanceof InvalidRunbook) || !values.json) throw error;
+      io.out(JSON.stringify({ file, errors: error.errors, findings: [] }, null, 2));
+      return 1;
+    }
+    const findings = lintRunbook(read.runbook, read.locate);
+    const errors = findings.filter((finding) => finding.level === 'error').length;
+    if (values.json) io.out(JSON.stringify({ file, findings }, null, 2));
+    else {
+      for (const finding of findings) {
+        io.out(`${file}:${finding.line ?? '?'}: ${finding.level} ${finding.code}: ${finding.message}\n    fix: ${finding.fix}`);
+      }
+      io.out(`${errors} error(s), ${findings.length - errors} warning(s)`);
+    }
+    return errors > 0 ? 1 : 0;
+  },
+
+  async show(args, io) {
+    const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+    const read = await readRunbookFile(oneFile(positionals, 'show'));
+    io.out(summarise(read.runbook));
+    return 0;
+  },
+
+  async help(_args, io) {
+    io.out(USAGE);
+    return 0;
+  },
+};
+
+/** main runs the `vigie` command line and gives the process exit code. */
+export async function main(argv: readonly string[], io: Output = console_): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h') return commands.help!([], io);
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    io.err(`vigie: USAGE: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args, io);
+  } catch (error) {
+    if (error instanceof VigieError) {
+      io.err(`vigie: ${error.code}: ${error.message}\n  fix: ${error.fix}`);
+      return error.code === 'USAGE' ? 2 : 1;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`vigie: USAGE: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}

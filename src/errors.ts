@@ -1,0 +1,31 @@
+/**
+ * The catalogue of Vigie's errors. Each has a stable code (for scripts and the API) and every error
+ * says how to fix the problem, not only what went wrong.
+ */
+
+/** ERROR_CODES lists every stable error code with what it means. */
+export const ERROR_CODES = {
+  USAGE: 'the command line is not one Vigie understands',
+  FILE_NOT_FOUND: 'a file named on the command line does not exist or cannot be read',
+  RUNBOOK_SYNTAX: 'a runbook file is not well-formed YAML',
+  RUNBOOK_INVALID: 'a runbook file does not follow the runbook model',
+  RUNBOOK_TOO_LARGE: 'a runbook file is larger than Vigie accepts',
+  IMPORT_TOO_LARGE: 'a document to import is larger than Vigie accepts',
+  IMPORT_BINARY: 'a document to import is a binary file',
+  IMPORT_INTERNAL: 'the importer produced a model that does not validate (a bug in Vigie)',
+} as const;
+
+/** ErrorCode is one of the catalogue's codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** VigieError is an error with a stable code and a sentence saying how to fix it. */
+export class VigieError extends Error {
+  readonly code: ErrorCode;
+  readonly fix: string;
+  constructor(code: ErrorCode, message: string, fix: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VigieError';
+    this.code = code;
+    this.fix = fix;
+  }
+}

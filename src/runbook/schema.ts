@@ -1,0 +1,343 @@
+/**
+ * The runbook model. These zod schemas are the documentation of `vigie.yaml`: every field carries a
+ * one-line description, and `schema/runbook.schema.json` is generated from them (`npm run schema`).
+ * Keys are snake_case. Values stay in their written form (`15m`, `99.5%`); `units.ts` parses them.
+ */
+import { z } from 'zod';
+import { parseDuration, parsePercent } from './units.ts';
+
+/** ID is the form of every identifier a runbook declares: lower-case words joined by `-` or `_`. */
+export const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_" (for example "api-down")')
+  .describe('An identifier: lower-case letters, digits, "-" and "_".');
+
+/** Duration is a written duration such as `30s`, `15m`, `1h30m`. */
+export const Duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'not a duration; write it like 30s, 15m, 1h or 1h30m',
+  })
+  .describe('A duration: 250ms, 30s, 15m, 1h, 1h30m, 2d.');
+
+/** Percent is a written percentage such as `99.5%`. */
+export const Percent = z
+  .string()
+  .refine((text) => parsePercent(text) !== undefined, { message: 'not a percentage; write it like 99.5%' })
+  .describe('A percentage such as 99.5%.');
+
+/** SEVERITIES lists Vigie's normalised severities, most severe first. */
+export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
+/** Severity is a normalised severity; aliases (P0, CRITICAL, 🔴) are resolved by `severity.ts`. */
+export const Severity = z.enum(SEVERITIES).describe('Normalised severity, SEV1 (worst) to SEV4.');
+export type Severity = z.infer<typeof Severity>;
+
+/** Source points back at the line of the imported document an item came from. */
+export const Source = z
+  .object({
+    line: z.number().int().positive().describe('1-based line in the source document.'),
+  })
+  .strict()
+  .describe('Where the item was found in the imported document.');
+
+/** Original keeps the wording a normalised value was read from, keyed by field name. */
+export const Original = z
+  .record(z.string(), z.string())
+  .describe('The original wording of each normalised field, keyed by field name.');
+
+const sourced = { source: Source.optional(), original: Original.optional() };
+
+/** PROBE_KINDS lists the probe kinds a check may name. */
+export const PROBE_KINDS = [
+  'http',
+  'tcp',
+  'postgres',
+  'redis',
+  'queue',
+  'tls',
+  'dns',
+  'disk',
+  'host',
+  'sql',
+  'command',
+] as const;
+/** ProbeKind names how a check observes its target. */
+export const ProbeKind = z.enum(PROBE_KINDS).describe('How the check observes its target.');
+export type ProbeKind = z.infer<typeof ProbeKind>;
+
+/** STEP_KINDS lists how a step is executed. */
+export const STEP_KINDS = ['http', 'sql', 'redis', 'shell', 'docker', 'manual'] as const;
+/** StepKind says which executor runs a step; `manual` is prose for a person. */
+export const StepKind = z.enum(STEP_KINDS).describe('Which executor runs the step; manual is prose for a person.');
+export type StepKind = z.infer<typeof StepKind>;
+
+/** RISKS lists the risk levels, least to most harmful. */
+export const RISKS = ['read', 'write', 'dangerous', 'destructive'] as const;
+/** Risk is how much harm a step can do, and so which gate it passes (see DESIGN.md). */
+export const Risk = z
+  .enum(RISKS)
+  .describe(
+    'read: observes only; write: reversible change; dangerous: may interrupt service; destructive: loses data.',
+  );
+export type Risk = z.infer<typeof Risk>;
+
+/** Service is something the runbook watches or acts on; secrets come from ${ENV} references. */
+export const Service = z
+  .object({
+    description: z.string().optional().describe('What the service is.'),
+    url: z.string().optional().describe('Base URL of an HTTP service.'),
+    postgres: z.string().optional().describe('PostgreSQL connection string, usually ${DATABASE_URL}.'),
+    redis: z.string().optional().describe('Redis URL, usually ${REDIS_URL}.'),
+    host: z.string().optional().describe('Host name or host:port of a machine or TCP service.'),
+    ...sourced,
+  })
+  .strict();
+export type Service = z.infer<typeof Service>;
+
+/** Check is one probe run on a schedule, with the conditions that make it pass. */
+export const Check = z
+  .object({
+    id: Id,
+    name: z.string().optional().describe('Human name of the check.'),
+    probe: ProbeKind,
+    target: z.string().describe('What the probe looks at: a URL, a DSN, host:port, a path, a queue name.'),
+    service: Id.optional().describe('The service the probe connects through (the Redis of a queue check).'),
+    every: Duration.optional().describe('Interval between two runs; 30s when absent.'),
+    timeout: Duration.optional().describe('Longest a single run may take.'),
+    expect: z
+      .array(z.string())
+      .optional()
+      .describe('Conditions that must all hold, e.g. "status == 200", "body.database == true".'),
+    query: z.string().optional().describe('SQL of a postgres or sql probe.'),
+    command: z.array(z.string()).optional().describe('argv of a command probe.'),
+    ...sourced,
+  })
+  .strict();
+export type Check = z.infer<typeof Check>;
+
+/** Alert turns a check's history into trouble when its `when` rule holds. */
+export const Alert = z
+  .object({
+    id: Id,
+    name: z.string().optional().describe('Human name of the alert.'),
+    check: Id.optional().describe('The check whose observations the rule reads.'),
+    when: z
+      .string()
+      .describe('The rule: "fails 3 times", "error_rate > 5% over 5m", "p99(latency) > 3s over 5m", "value > 85".'),
+    severity: Severity.optional(),
+    scenario: Id.optional().describe('The scenario an incident from this alert follows.'),
+    ...sourced,
+  })
+  .strict();
+export type Alert = z.infer<typeof Alert>;
+
+/** SeverityLevel documents one severity: what it means and how fast someone must respond. */
+export const SeverityLevel = z
+  .object({
+    id: Severity,
+    label: z.string().optional().describe('The runbook\'s own name for the level (P0, CRITICAL, 🔴).'),
+    aliases: z.array(z.string()).optional().describe('Other names that mean this level.'),
+    description: z.string().optional().describe('What makes an incident this severe.'),
+    response_time: Duration.optional().describe('How fast someone must respond.'),
+    ...sourced,
+  })
+  .strict();
+export type SeverityLevel = z.infer<typeof SeverityLevel>;
+
+/** Contact is a person, team or vendor that can be notified. */
+export const Contact = z
+  .object({
+    id: Id,
+    name: z.string().describe('Who: a person, a team, a vendor.'),
+    role: z.string().optional().describe('Their role (on-call primary, tech lead).'),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    url: z.string().optional().describe('A page or ticket form to reach them.'),
+    severities: z.array(Severity).optional().describe('Severities this contact handles.'),
+    ...sourced,
+  })
+  .strict();
+export type Contact = z.infer<typeof Contact>;
+
+/** EscalationLevel pages its targets once the incident is `after` old and still unacknowledged. */
+export const EscalationLevel = z
+  .object({
+    after: Duration.describe('Time since the incident opened.'),
+    notify: z.array(z.string()).min(1).describe('Contact ids or roles to notify.'),
+    ...sourced,
+  })
+  .strict();
+export type EscalationLevel = z.infer<typeof EscalationLevel>;
+
+/** Guard records what a risky step needs before it may run. */
+export const Guard = z
+  .object({
+    approval: z.boolean().optional().describe('A second person must approve each run.'),
+    backup: z.string().optional().describe('Step or task id that must have succeeded first (a backup).'),
+    confirm: z.boolean().optional().describe('The responder must type a confirmation.'),
+  })
+  .strict();
+
+/** Step is one diagnosis or corrective action: a command, a request, or prose for a person. */
+export const Step = z
+  .object({
+    id: Id.optional(),
+    run: z.string().describe('The command, query, request or instruction text.'),
+    kind: StepKind,
+    risk: Risk,
+    description: z.string().optional().describe('What the step does, in words.'),
+    when: z.string().optional().describe('The condition under which the step applies ("deploy in progress").'),
+    expect: z.string().optional().describe('What a healthy answer looks like.'),
+    guard: Guard.optional(),
+    ...sourced,
+  })
+  .strict();
+export type Step = z.infer<typeof Step>;
+
+/** ResolutionTime is how long a scenario usually takes to fix. */
+export const ResolutionTime = z
+  .object({
+    min: Duration.optional(),
+    max: Duration.optional(),
+    text: z.string().optional().describe('The original wording.'),
+  })
+  .strict();
+
+/** RestoreBackup answers "when should a backup be restored?" for one scenario. */
+export const RestoreBackup = z
+  .object({
+    answer: z.enum(['yes', 'no', 'maybe']).describe('Whether restoring a backup is part of the fix.'),
+    when: z.array(z.string()).optional().describe('The conditions that call for a restore.'),
+    text: z.string().optional().describe('The original wording.'),
+  })
+  .strict();
+
+/** Scenario is one kind of incident: how it shows, why, how to diagnose and fix it. */
+export const Scenario = z
+  .object({
+    id: Id,
+    title: z.string(),
+    severity: Severity.optional(),
+    symptoms: z.array(z.string()).optional(),
+    causes: z.array(z.string()).optional(),
+    diagnosis: z.array(Step).optional().describe('Steps that find the cause; read steps run automatically.'),
+    actions: z.array(Step).optional().describe('Corrective steps, guarded by their risk.'),
+    restore_backup: RestoreBackup.optional(),
+    resolution_time: ResolutionTime.optional(),
+    prevention: z.array(z.string()).optional(),
+    ...sourced,
+  })
+  .strict();
+export type Scenario = z.infer<typeof Scenario>;
+
+/** Procedure is a named sequence of steps outside any scenario (deploy, rollback, security response). */
+export const Procedure = z
+  .object({
+    id: Id,
+    title: z.string(),
+    category: z.enum(['operations', 'deploy', 'security', 'reference']).optional(),
+    steps: z.array(Step).optional(),
+    ...sourced,
+  })
+  .strict();
+export type Procedure = z.infer<typeof Procedure>;
+
+/** MaintenanceTask is scheduled work: a backup, a VACUUM, a clean-up. */
+export const MaintenanceTask = z
+  .object({
+    id: Id,
+    title: z.string(),
+    schedule: z.string().optional().describe('Cron expression (5 fields; `6#1` is the first Saturday).'),
+    timezone: z.string().optional().describe('IANA time zone of the schedule; UTC when absent.'),
+    duration: Duration.optional().describe('Length of the maintenance window the task opens.'),
+    objective: z.string().optional(),
+    steps: z.array(Step).optional(),
+    ...sourced,
+  })
+  .strict();
+export type MaintenanceTask = z.infer<typeof MaintenanceTask>;
+
+/** ChecklistItem is one line to tick. */
+export const ChecklistItem = z.union([
+  z.string(),
+  z.object({ text: z.string(), ...sourced }).strict(),
+]);
+export type ChecklistItem = z.infer<typeof ChecklistItem>;
+
+/** Checklist is a named list of items, written as a plain list or with a title. */
+export const Checklist = z.union([
+  z.array(ChecklistItem),
+  z
+    .object({
+      title: z.string().optional(),
+      items: z.array(ChecklistItem),
+      ...sourced,
+    })
+    .strict(),
+]);
+export type Checklist = z.infer<typeof Checklist>;
+
+/** StatusPage names what the public status page shows. */
+export const StatusPage = z
+  .object({
+    title: z.string().optional(),
+    components: z
+      .array(
+        z
+          .object({
+            id: Id,
+            name: z.string(),
+            checks: z.array(Id).optional().describe('Checks whose state makes this component\'s state.'),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
+/** SLO_INDICATORS lists what an SLO can measure. */
+export const SLO_INDICATORS = ['availability', 'latency', 'error_rate', 'queue_depth', 'duration', 'custom'] as const;
+
+/** Slo is a service level objective measured over a window. */
+export const Slo = z
+  .object({
+    id: Id,
+    name: z.string(),
+    indicator: z.enum(SLO_INDICATORS),
+    objective: Percent.optional().describe('Share of the window that must be good (availability).'),
+    target: z.string().optional().describe('The bound a good measurement respects: "p99(latency) < 1s".'),
+    critical: z.string().optional().describe('The bound past which the SLO is in critical breach.'),
+    window: Duration.optional().describe('Window the SLO is measured over; 30d when absent.'),
+    check: Id.optional(),
+    ...sourced,
+  })
+  .strict();
+export type Slo = z.infer<typeof Slo>;
+
+/** Runbook is the whole model of one `vigie.yaml`. */
+export const Runbook = z
+  .object({
+    name: z.string().min(1).describe('Name of the system the runbook runs.'),
+    description: z.string().optional(),
+    version: z.string().optional(),
+    services: z.record(Id, Service).optional(),
+    checks: z.array(Check).optional(),
+    alerts: z.array(Alert).optional(),
+    severities: z.array(SeverityLevel).optional(),
+    contacts: z.array(Contact).optional(),
+    escalation: z
+      .record(Id, z.array(EscalationLevel))
+      .optional()
+      .describe('Escalation policies by name; "default" applies unless an alert names another.'),
+    scenarios: z.array(Scenario).optional(),
+    procedures: z.array(Procedure).optional(),
+    maintenance: z.array(MaintenanceTask).optional(),
+    checklists: z.record(Id, Checklist).optional(),
+    status_page: StatusPage.optional(),
+    slos: z.array(Slo).optional(),
+  })
+  .strict();
+/** RunbookConfig is a runbook as written, after validation. */
+export type RunbookConfig = z.infer<typeof Runbook>;
+/** RunbookInput is what a runbook file may contain before defaults apply. */
+export type RunbookInput = z.input<typeof Runbook>;
