@@ -65,7 +65,11 @@ const commands: Record<string, Command> = {
   },
 
   async lint(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' } },
+    });
     const file = oneFile(positionals, 'lint');
     let read: Awaited<ReturnType<typeof readRunbookFile>>;
     try {
@@ -80,7 +84,9 @@ const commands: Record<string, Command> = {
     if (values.json) io.out(JSON.stringify({ file, findings }, null, 2));
     else {
       for (const finding of findings) {
-        io.out(`${file}:${finding.line ?? '?'}: ${finding.level} ${finding.code}: ${finding.message}\n    fix: ${finding.fix}`);
+        io.out(
+          `${file}:${finding.line ?? '?'}: ${finding.level} ${finding.code}: ${finding.message}\n    fix: ${finding.fix}`,
+        );
       }
       io.out(`${errors} error(s), ${findings.length - errors} warning(s)`);
     }

@@ -5,8 +5,9 @@
  * secrets written in clear, references to things that do not exist.
  * Each rule is one small function in RULES; a rule reports paths, `lintRunbook` turns them into lines.
  */
-import type { RunbookConfig, Step } from './schema.ts';
+
 import { closest, formatPath, type Path } from './paths.ts';
+import type { RunbookConfig, Step } from './schema.ts';
 
 /** FindingLevel says whether a finding blocks the runbook (error) or only deserves a look (warning). */
 export type FindingLevel = 'error' | 'warning';
@@ -28,7 +29,6 @@ export interface Finding {
 
 /** Locate maps a model path to a line of the file (YAML); return undefined when unknown. */
 export type Locate = (path: readonly (string | number)[]) => number | undefined;
-
 
 interface Issue {
   level: FindingLevel;

@@ -19,7 +19,11 @@ export interface LoadError {
 
 /** Loaded is a runbook file read and validated, or every reason it is not valid. */
 export type Loaded =
-  | { readonly ok: true; readonly runbook: RunbookConfig; readonly locate: (path: Path) => number | undefined }
+  | {
+      readonly ok: true;
+      readonly runbook: RunbookConfig;
+      readonly locate: (path: Path) => number | undefined;
+    }
   | { readonly ok: false; readonly errors: LoadError[] };
 
 /** MAX_RUNBOOK_BYTES bounds the size of a runbook file. */
@@ -52,10 +56,12 @@ function schemaAt(schema: z.ZodType, path: Path): z.ZodType | undefined {
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let current = schema;
   for (let depth = 0; depth < 10 && current; depth++) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.unwrap() as z.ZodType;
+    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault)
+      current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodUnion) {
       const options = current.options as z.ZodType[];
-      current = options.find((option) => option instanceof z.ZodObject || option instanceof z.ZodArray) ?? options[0];
+      current =
+        options.find((option) => option instanceof z.ZodObject || option instanceof z.ZodArray) ?? options[0];
       if (current instanceof z.ZodObject || current instanceof z.ZodArray) return current;
     } else return current;
   }
@@ -63,7 +69,12 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
 }
 
 /** Finds where a path lands in the YAML text; with `key`, the key itself (an unknown field). */
-function place(doc: Document, lines: LineCounter, path: Path, key?: string): { line: number; column: number } | undefined {
+function place(
+  doc: Document,
+  lines: LineCounter,
+  path: Path,
+  key?: string,
+): { line: number; column: number } | undefined {
   const rangeOf = (node: unknown): number | undefined => (node as { range?: number[] } | null)?.range?.[0];
   const pairOf = (map: YAMLMap, name: string) =>
     map.items.find((item) => isScalar(item.key) && String(item.key.value) === name);
@@ -92,7 +103,12 @@ export function loadRunbook(text: string): Loaded {
   if (text.length > MAX_RUNBOOK_BYTES) {
     return {
       ok: false,
-      errors: [{ path: '', message: `the file is larger than ${MAX_RUNBOOK_BYTES} bytes; a runbook should be far smaller — split it` }],
+      errors: [
+        {
+          path: '',
+          message: `the file is larger than ${MAX_RUNBOOK_BYTES} bytes; a runbook should be far smaller — split it`,
+        },
+      ],
     };
   }
   const lines = new LineCounter();
@@ -113,7 +129,12 @@ export function loadRunbook(text: string): Loaded {
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || data === undefined) {
-    return { ok: false, errors: [{ path: '', line: 1, column: 1, message: 'the file is empty; a runbook needs at least a `name`' }] };
+    return {
+      ok: false,
+      errors: [
+        { path: '', line: 1, column: 1, message: 'the file is empty; a runbook needs at least a `name`' },
+      ],
+    };
   }
   const parsed = Runbook.safeParse(data);
   const locate = (path: Path): number | undefined => place(doc, lines, path)?.line;
@@ -139,7 +160,10 @@ export function loadRunbook(text: string): Loaded {
     const at = place(doc, lines, path);
     let message = issue.message;
     if (issue.code === 'invalid_value' && 'values' in issue) {
-      const value = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], data);
+      const value = path.reduce<unknown>(
+        (node, key) => (node as Record<string | number, unknown> | undefined)?.[key],
+        data,
+      );
       const guess = typeof value === 'string' ? closest(value, issue.values.map(String)) : undefined;
       message = `'${String(value)}' is not one of ${issue.values.map((v) => `'${String(v)}'`).join(', ')}${guess ? `; did you mean '${guess}'?` : ''}`;
     } else if (issue.code === 'invalid_type' && message.includes('received undefined')) {
@@ -175,7 +199,10 @@ const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|AUTH|CREDENTIAL|PRIVATE/i;
 const REFERENCE = /\$\{([A-Za-z_][\w.-]*)(?::-([^}]*))?\}/g;
 
 /** resolveRunbook fills `${ENV}`, `${ENV:-default}` and `${services.x.y}` references from an environment. */
-export function resolveRunbook(runbook: RunbookConfig, env: Readonly<Record<string, string | undefined>>): Resolved {
+export function resolveRunbook(
+  runbook: RunbookConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): Resolved {
   const secrets = new Set<string>();
   const errors: LoadError[] = [];
   const services = runbook.services ?? {};
@@ -183,7 +210,8 @@ export function resolveRunbook(runbook: RunbookConfig, env: Readonly<Record<stri
     text.replace(REFERENCE, (whole, name: string, fallback: string | undefined) => {
       if (name.startsWith('services.')) {
         const [, id, field] = name.split('.');
-        const value = id && field ? (services[id] as Record<string, unknown> | undefined)?.[field] : undefined;
+        const value =
+          id && field ? (services[id] as Record<string, unknown> | undefined)?.[field] : undefined;
         if (typeof value !== 'string') {
           const guess = id ? closest(id, Object.keys(services)) : undefined;
           errors.push({
@@ -200,16 +228,28 @@ export function resolveRunbook(runbook: RunbookConfig, env: Readonly<Record<stri
         return value;
       }
       if (fallback !== undefined) return fallback;
-      errors.push({ path: formatPath(path), message: `environment variable ${name} is not set; export it or write \${${name}:-default}` });
+      errors.push({
+        path: formatPath(path),
+        message: `environment variable ${name} is not set; export it or write \${${name}:-default}`,
+      });
       return whole;
     });
   const walk = (value: unknown, path: Path): unknown => {
     if (typeof value === 'string') return value.includes('${') ? fill(value, path) : value;
     if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, key === 'original' ? item : walk(item, [...path, key])]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [
+          key,
+          key === 'original' ? item : walk(item, [...path, key]),
+        ]),
+      );
     }
     return value;
   };
-  return { runbook: walk(runbook, []) as RunbookConfig, secrets: [...secrets].filter((s) => s.length >= 4), errors };
+  return {
+    runbook: walk(runbook, []) as RunbookConfig,
+    secrets: [...secrets].filter((s) => s.length >= 4),
+    errors,
+  };
 }

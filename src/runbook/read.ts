@@ -41,9 +41,14 @@ export async function readRunbookFile(file: string): Promise<RunbookFile> {
   try {
     size = (await stat(file)).size;
   } catch (error) {
-    throw new VigieError('FILE_NOT_FOUND', `${file}: cannot read this file (${(error as Error).message})`, 'check the path', {
-      cause: error,
-    });
+    throw new VigieError(
+      'FILE_NOT_FOUND',
+      `${file}: cannot read this file (${(error as Error).message})`,
+      'check the path',
+      {
+        cause: error,
+      },
+    );
   }
   if (size > MAX_IMPORT_BYTES) {
     throw new VigieError(

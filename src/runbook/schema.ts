@@ -68,7 +68,9 @@ export type ProbeKind = z.infer<typeof ProbeKind>;
 /** STEP_KINDS lists how a step is executed. */
 export const STEP_KINDS = ['http', 'sql', 'redis', 'shell', 'docker', 'manual'] as const;
 /** StepKind says which executor runs a step; `manual` is prose for a person. */
-export const StepKind = z.enum(STEP_KINDS).describe('Which executor runs the step; manual is prose for a person.');
+export const StepKind = z
+  .enum(STEP_KINDS)
+  .describe('Which executor runs the step; manual is prose for a person.');
 export type StepKind = z.infer<typeof StepKind>;
 
 /** RISKS lists the risk levels, least to most harmful. */
@@ -123,7 +125,9 @@ export const Alert = z
     check: Id.optional().describe('The check whose observations the rule reads.'),
     when: z
       .string()
-      .describe('The rule: "fails 3 times", "error_rate > 5% over 5m", "p99(latency) > 3s over 5m", "value > 85".'),
+      .describe(
+        'The rule: "fails 3 times", "error_rate > 5% over 5m", "p99(latency) > 3s over 5m", "value > 85".',
+      ),
     severity: Severity.optional(),
     scenario: Id.optional().describe('The scenario an incident from this alert follows.'),
     ...sourced,
@@ -135,7 +139,7 @@ export type Alert = z.infer<typeof Alert>;
 export const SeverityLevel = z
   .object({
     id: Severity,
-    label: z.string().optional().describe('The runbook\'s own name for the level (P0, CRITICAL, 🔴).'),
+    label: z.string().optional().describe("The runbook's own name for the level (P0, CRITICAL, 🔴)."),
     aliases: z.array(z.string()).optional().describe('Other names that mean this level.'),
     description: z.string().optional().describe('What makes an incident this severe.'),
     response_time: Duration.optional().describe('How fast someone must respond.'),
@@ -186,7 +190,10 @@ export const Step = z
     kind: StepKind,
     risk: Risk,
     description: z.string().optional().describe('What the step does, in words.'),
-    when: z.string().optional().describe('The condition under which the step applies ("deploy in progress").'),
+    when: z
+      .string()
+      .optional()
+      .describe('The condition under which the step applies ("deploy in progress").'),
     expect: z.string().optional().describe('What a healthy answer looks like.'),
     guard: Guard.optional(),
     ...sourced,
@@ -258,10 +265,7 @@ export const MaintenanceTask = z
 export type MaintenanceTask = z.infer<typeof MaintenanceTask>;
 
 /** ChecklistItem is one line to tick. */
-export const ChecklistItem = z.union([
-  z.string(),
-  z.object({ text: z.string(), ...sourced }).strict(),
-]);
+export const ChecklistItem = z.union([z.string(), z.object({ text: z.string(), ...sourced }).strict()]);
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 
 /** Checklist is a named list of items, written as a plain list or with a title. */
@@ -287,7 +291,7 @@ export const StatusPage = z
           .object({
             id: Id,
             name: z.string(),
-            checks: z.array(Id).optional().describe('Checks whose state makes this component\'s state.'),
+            checks: z.array(Id).optional().describe("Checks whose state makes this component's state."),
           })
           .strict(),
       )
@@ -296,7 +300,14 @@ export const StatusPage = z
   .strict();
 
 /** SLO_INDICATORS lists what an SLO can measure. */
-export const SLO_INDICATORS = ['availability', 'latency', 'error_rate', 'queue_depth', 'duration', 'custom'] as const;
+export const SLO_INDICATORS = [
+  'availability',
+  'latency',
+  'error_rate',
+  'queue_depth',
+  'duration',
+  'custom',
+] as const;
 
 /** Slo is a service level objective measured over a window. */
 export const Slo = z

@@ -45,7 +45,8 @@ export function normaliseSeverity(text: string): NormalisedSeverity | undefined 
     const match = pattern.exec(normalised);
     if (match && (!best || match.index < best.index)) best = { id, index: match.index, label: match[0] };
   }
-  if (best) return { id: best.id, label: text.slice(best.index, best.index + best.label.length) || best.label };
+  if (best)
+    return { id: best.id, label: text.slice(best.index, best.index + best.label.length) || best.label };
   const dot = DOT.exec(text);
   if (dot) return { id: DOTS[dot[0]]!, label: dot[0] };
   return undefined;

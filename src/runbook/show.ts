@@ -17,7 +17,9 @@ export function riskCounts(steps: readonly Step[]): string {
 
 const table = (rows: string[][]): string[] => {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - [...cell].length)))
@@ -121,7 +123,11 @@ export function summarise(runbook: RunbookConfig): string {
   );
   section(
     'SLOs',
-    (runbook.slos ?? []).map((slo) => [slo.name, slo.objective ?? slo.target ?? '', slo.critical ? `critical: ${slo.critical}` : '']),
+    (runbook.slos ?? []).map((slo) => [
+      slo.name,
+      slo.objective ?? slo.target ?? '',
+      slo.critical ? `critical: ${slo.critical}` : '',
+    ]),
   );
   return out.join('\n');
 }

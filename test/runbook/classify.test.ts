@@ -29,7 +29,12 @@ describe('classifyStep: runbook 000 (Paris Sportif, Render + Upstash)', () => {
     ['git push origin main', 'bash', 'shell', 'write'],
     // A deploy hook redeploys the service: the deploy rule outranks "POST is a write".
     ['curl -X POST "$RENDER_DEPLOY_HOOK_URL"', 'bash', 'http', 'dangerous'],
-    ['curl -w "\\nTime: %{time_total}s\\n" \\\n  https://paris-sportif-api.onrender.com/api/v1/predictions?limit=10', 'bash', 'http', 'read'],
+    [
+      'curl -w "\\nTime: %{time_total}s\\n" \\\n  https://paris-sportif-api.onrender.com/api/v1/predictions?limit=10',
+      'bash',
+      'http',
+      'read',
+    ],
     [
       'SELECT query, calls, mean_exec_time, max_exec_time\nFROM pg_stat_statements\nORDER BY mean_exec_time DESC\nLIMIT 10;',
       'sql',
@@ -38,7 +43,7 @@ describe('classifyStep: runbook 000 (Paris Sportif, Render + Upstash)', () => {
     ],
     // A bare statement inside a bash fence is still SQL.
     [
-      'SELECT pid, now() - pg_stat_activity.query_start AS duration, query\nFROM pg_stat_activity\nWHERE state = \'active\'\nORDER BY duration DESC;',
+      "SELECT pid, now() - pg_stat_activity.query_start AS duration, query\nFROM pg_stat_activity\nWHERE state = 'active'\nORDER BY duration DESC;",
       'bash',
       'sql',
       'read',
@@ -61,7 +66,12 @@ describe('classifyStep: runbook 000 (Paris Sportif, Render + Upstash)', () => {
     ['cd backend\nuv sync --upgrade', 'bash', 'shell', 'write'],
     ['uv run pytest tests/ -v', 'bash', 'shell', 'write'],
     ['uv run alembic upgrade head', '', 'shell', 'write'],
-    ["DELETE FROM matches\nWHERE status = 'FINISHED'\n  AND match_date < NOW() - INTERVAL '1 year';", 'sql', 'sql', 'destructive'],
+    [
+      "DELETE FROM matches\nWHERE status = 'FINISHED'\n  AND match_date < NOW() - INTERVAL '1 year';",
+      'sql',
+      'sql',
+      'destructive',
+    ],
     ["DELETE FROM predictions\nWHERE created_at < NOW() - INTERVAL '6 months';", 'sql', 'sql', 'destructive'],
     ['VACUUM FULL ANALYZE;', 'sql', 'sql', 'dangerous'],
     // The whole maintenance block at once: the DELETEs win over VACUUM FULL.
@@ -73,7 +83,12 @@ describe('classifyStep: runbook 000 (Paris Sportif, Render + Upstash)', () => {
     ],
     ['pg_dump $DATABASE_URL > backup_$(date +%Y%m%d).sql', 'bash', 'shell', 'write'],
     ['psql $DATABASE_URL < backup_20260205.sql', 'bash', 'shell', 'destructive'],
-    ['curl https://2aa5655c-xxx.gcp.cloud.qdrant.io:6333/collections \\\n  -H "api-key: $QDRANT_API_KEY"', 'bash', 'http', 'read'],
+    [
+      'curl https://2aa5655c-xxx.gcp.cloud.qdrant.io:6333/collections \\\n  -H "api-key: $QDRANT_API_KEY"',
+      'bash',
+      'http',
+      'read',
+    ],
     [
       'curl -w "\\nStatus: %{http_code}\\nTime: %{time_total}s\\n" \\\n  https://paris-sportif-api.onrender.com/health',
       'bash',
@@ -88,12 +103,7 @@ describe('classifyStep: runbook 000 (Paris Sportif, Render + Upstash)', () => {
       'write',
     ],
     ['# src/llm/client.py\nUSE_LLM = False  # Emergency fallback', 'python', 'manual', 'write'],
-    [
-      '# Vérifier hit rate Redis\n# Upstash Dashboard → Metrics → Hit Rate',
-      'python',
-      'manual',
-      'read',
-    ],
+    ['# Vérifier hit rate Redis\n# Upstash Dashboard → Metrics → Hit Rate', 'python', 'manual', 'read'],
     [
       'async def cleanup_old_news():\n    client = await get_qdrant_client()\n    client.delete(\n        collection_name="news",\n    )\n\nasyncio.run(cleanup_old_news())',
       'python',
@@ -101,9 +111,19 @@ describe('classifyStep: runbook 000 (Paris Sportif, Render + Upstash)', () => {
       'destructive',
     ],
     // Comment-only groups of a bash fence, and the prose of list items.
-    ['Restart manual\nDashboard → Settings → "Manual Deploy"\nOu rollback au dernier deploy stable', 'bash', 'manual', 'dangerous'],
+    [
+      'Restart manual\nDashboard → Settings → "Manual Deploy"\nOu rollback au dernier deploy stable',
+      'bash',
+      'manual',
+      'dangerous',
+    ],
     ['Dashboard → Status indicator (rouge = down)', 'bash', 'manual', 'read'],
-    ['Render Dashboard → Environment Variables\nVérifier REDIS_URL format:\nrediss://default:PASSWORD@HOST:6379', 'bash', 'manual', 'read'],
+    [
+      'Render Dashboard → Environment Variables\nVérifier REDIS_URL format:\nrediss://default:PASSWORD@HOST:6379',
+      'bash',
+      'manual',
+      'read',
+    ],
     ['Attendre 2 minutes, service devrait redémarrer', '', 'manual', 'dangerous'],
     ['Attendre 2 minutes', '', 'manual', 'read'],
     ['Contacter Render Support', '', 'manual', 'read'],
@@ -162,7 +182,12 @@ describe('classifyStep: runbook 002 (Football Club Platform, docker-compose)', (
     ['docker-compose exec redis redis-cli ping', 'bash', 'docker', 'read'],
     ['docker-compose ps', 'bash', 'docker', 'read'],
     ['make logs-backend', 'bash', 'shell', 'read'],
-    ['docker-compose exec backend python -c "from app.database import engine; print(engine)"', 'bash', 'docker', 'read'],
+    [
+      'docker-compose exec backend python -c "from app.database import engine; print(engine)"',
+      'bash',
+      'docker',
+      'read',
+    ],
     ['docker-compose restart backend', 'bash', 'docker', 'dangerous'],
     ['docker-compose restart db\nsleep 10\nmake migrate', 'bash', 'docker', 'dangerous'],
     ['sleep 10', 'bash', 'shell', 'read'],
@@ -208,7 +233,12 @@ describe('classifyStep: runbook 002 (Football Club Platform, docker-compose)', (
     ['FFMPEG_THREADS=8', 'bash', 'manual', 'write'],
     ['ENABLE_GPU=true', 'bash', 'manual', 'write'],
     ['JWT_SECRET=<new_secret>', 'bash', 'manual', 'write'],
-    ['S3_ENDPOINT_URL=https://s3.eu-south-1.amazonaws.com\nS3_BUCKET=my-prod-bucket', 'bash', 'manual', 'write'],
+    [
+      'S3_ENDPOINT_URL=https://s3.eu-south-1.amazonaws.com\nS3_BUCKET=my-prod-bucket',
+      'bash',
+      'manual',
+      'write',
+    ],
     ['docker-compose ps worker', 'bash', 'docker', 'read'],
     ['docker stats', 'bash', 'docker', 'read'],
     ['docker-compose exec worker ps aux | grep ffmpeg', 'bash', 'docker', 'read'],
@@ -246,7 +276,12 @@ describe('classifyStep: runbook 002 (Football Club Platform, docker-compose)', (
     ['0 2 * * * cd /path/to/football_club_platform && make db-backup', 'bash', 'shell', 'write'],
     ['docker system prune -a --filter "until=168h"', 'bash', 'docker', 'dangerous'],
     ['certbot renew --nginx', 'bash', 'shell', 'write'],
-    ['openssl x509 -in /etc/letsencrypt/live/football_club_platform.com/cert.pem -noout -dates', 'bash', 'shell', 'read'],
+    [
+      'openssl x509 -in /etc/letsencrypt/live/football_club_platform.com/cert.pem -noout -dates',
+      'bash',
+      'shell',
+      'read',
+    ],
     ['openssl rand -hex 32', 'bash', 'shell', 'read'],
     ['Isolate: Stop affected services immediately', '', 'manual', 'dangerous'],
     ['Contain: Rotate secrets, revoke tokens, block IPs', '', 'manual', 'write'],
@@ -267,7 +302,12 @@ describe('classifyStep: runbook 003 (Sylion, VPS + docker compose + nginx)', () 
     ['sudo ufw allow 80/tcp', 'bash', 'shell', 'dangerous'],
     ['sudo ufw allow 443/tcp', 'bash', 'shell', 'dangerous'],
     ['docker ps | grep sylion-backend', 'bash', 'docker', 'read'],
-    ["docker inspect sylion-backend --format='{{.State.Status}} {{.State.Health.Status}}'", 'bash', 'docker', 'read'],
+    [
+      "docker inspect sylion-backend --format='{{.State.Status}} {{.State.Health.Status}}'",
+      'bash',
+      'docker',
+      'read',
+    ],
     ['docker logs sylion-backend --tail=100', 'bash', 'docker', 'read'],
     ["docker inspect sylion-backend --format='{{.RestartCount}}'", 'bash', 'docker', 'read'],
     ['ss -tlnp | grep 8000', 'bash', 'shell', 'read'],
@@ -299,7 +339,7 @@ describe('classifyStep: runbook 003 (Sylion, VPS + docker compose + nginx)', () 
     ],
     [`cd /srv/sylion\n${compose} restart postgres`, 'bash', 'docker', 'dangerous'],
     [
-      'docker exec sylion-postgres psql -U sylion_user -d sylion_prod -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = \'idle\' AND query_start < now() - interval \'10 minutes\';"',
+      "docker exec sylion-postgres psql -U sylion_user -d sylion_prod -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '10 minutes';\"",
       'bash',
       'docker',
       'dangerous',
@@ -341,7 +381,7 @@ describe('classifyStep: runbook 003 (Sylion, VPS + docker compose + nginx)', () 
       'read',
     ],
     [
-      'docker exec sylion-postgres psql -U sylion_user -d sylion_prod -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = \'active\' AND query_start < now() - interval \'5 minutes\';"',
+      "docker exec sylion-postgres psql -U sylion_user -d sylion_prod -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'active' AND query_start < now() - interval '5 minutes';\"",
       'bash',
       'docker',
       'dangerous',
@@ -353,13 +393,18 @@ describe('classifyStep: runbook 003 (Sylion, VPS + docker compose + nginx)', () 
       'read',
     ],
     [
-      'psql $DATABASE_URL -c "\n  SELECT t.id, t.plan_code, p.limits_json->>\'maxDailyIndexing\' as daily_limit\n  FROM tenants t\n  JOIN plans p ON t.plan_code = p.code\n  WHERE t.id = \'TENANT_UUID\';\n"',
+      "psql $DATABASE_URL -c \"\n  SELECT t.id, t.plan_code, p.limits_json->>'maxDailyIndexing' as daily_limit\n  FROM tenants t\n  JOIN plans p ON t.plan_code = p.code\n  WHERE t.id = 'TENANT_UUID';\n\"",
       'bash',
       'shell',
       'read',
     ],
     ['docker exec sylion-redis redis-cli keys "bull:rag:index-document:failed*"', 'bash', 'docker', 'read'],
-    ['psql $DATABASE_URL -c "\n  UPDATE tenants SET plan_code = \'pro\' WHERE id = \'TENANT_UUID\';\n"', 'bash', 'shell', 'write'],
+    [
+      "psql $DATABASE_URL -c \"\n  UPDATE tenants SET plan_code = 'pro' WHERE id = 'TENANT_UUID';\n\"",
+      'bash',
+      'shell',
+      'write',
+    ],
     [
       'psql $DATABASE_URL -c "\n  UPDATE usage_counters_daily\n  SET docs_indexed_count = 0\n  WHERE tenant_id = \'TENANT_UUID\' AND date = CURRENT_DATE;\n"',
       'bash',
@@ -396,7 +441,12 @@ describe('classifyStep: runbook 004 (Poker France Tournaments, ingestion job)', 
     // Scripts Vigie cannot see into are never `read`: read steps run without asking.
     ['poetry run python ingestion/run_all.py', 'bash', 'shell', 'write'],
     ['poetry run python normalize/normalizer.py', 'bash', 'shell', 'write'],
-    ['curl -u $ADMIN_USERNAME:$ADMIN_PASSWORD -X POST https://<api-url>/admin/ingest', 'bash', 'http', 'write'],
+    [
+      'curl -u $ADMIN_USERNAME:$ADMIN_PASSWORD -X POST https://<api-url>/admin/ingest',
+      'bash',
+      'http',
+      'write',
+    ],
     ['DATABASE_URL=$DATABASE_URL python monitoring/data_freshness.py', 'bash', 'shell', 'write'],
     ['API_URL=https://<api-url> python monitoring/endpoint_checks.py', 'bash', 'shell', 'write'],
     ['flyctl logs -a <app-name>', '', 'shell', 'read'],
@@ -425,7 +475,12 @@ describe('classifyStep: destructive rules', () => {
     ['DROP DATABASE staging;', 'sql', 'sql', 'destructive'],
     ['drop schema archive cascade;', '', 'sql', 'destructive'],
     ['ALTER TABLE players DROP COLUMN legacy_id;', 'sql', 'sql', 'destructive'],
-    ['WITH gone AS (DELETE FROM jobs WHERE done RETURNING id) SELECT count(*) FROM gone;', 'sql', 'sql', 'destructive'],
+    [
+      'WITH gone AS (DELETE FROM jobs WHERE done RETURNING id) SELECT count(*) FROM gone;',
+      'sql',
+      'sql',
+      'destructive',
+    ],
     // EXPLAIN ANALYZE runs the statement: this really deletes the rows.
     ['EXPLAIN ANALYZE DELETE FROM jobs WHERE done;', 'sql', 'sql', 'destructive'],
     ['psql $DATABASE_URL -c "DELETE FROM sessions WHERE expired"', '', 'shell', 'destructive'],
@@ -450,6 +505,7 @@ describe('classifyStep: destructive rules', () => {
     ['poetry run alembic downgrade -1', '', 'shell', 'destructive'],
     ['python -m alembic downgrade -1', '', 'shell', 'destructive'],
     ['dropdb staging', '', 'shell', 'destructive'],
+    ['kubectl exec -it redis-0 -- redis-cli FLUSHALL', '', 'shell', 'destructive'],
     ['ssh prod "rm -rf /srv/app/uploads/tmp"', '', 'shell', 'destructive'],
     ['docker exec app sh -c "rm -rf /data/cache/*"', '', 'docker', 'destructive'],
     ['for f in /srv/backups/*.gz; do rm "$f"; done', '', 'shell', 'destructive'],
@@ -492,7 +548,7 @@ describe('classifyStep: write rules', () => {
     ['sudo systemctl restart celery-worker', '', 'shell', 'write'],
     ['docker compose up -d', '', 'docker', 'write'],
     ['docker compose up -d --scale worker=3', '', 'docker', 'write'],
-    ['UPDATE tenants SET plan_code = \'pro\' WHERE id = 1;', 'sql', 'sql', 'write'],
+    ["UPDATE tenants SET plan_code = 'pro' WHERE id = 1;", 'sql', 'sql', 'write'],
     ["INSERT INTO plans (code) VALUES ('pro');", 'sql', 'sql', 'write'],
     ['VACUUM ANALYZE;', 'sql', 'sql', 'write'],
     ['ANALYZE matches;', 'sql', 'sql', 'write'],
@@ -530,7 +586,7 @@ describe('classifyStep: read rules and what must not be over-classified', () => 
     ['curl https://api.example.com/admin/delete-preview', '', 'http', 'read'],
     ['curl -G -d "q=1" https://api.example.com/search', '', 'http', 'read'],
     ['GET /health/ready', '', 'http', 'read'],
-    ["SELECT count(*) FROM jobs WHERE status = 'DELETE FROM';", 'sql', 'sql', 'read'],
+    ["SELECT count(*) FROM audit WHERE action = 'delete';", 'sql', 'sql', 'read'],
     ['EXPLAIN DELETE FROM jobs WHERE done;', 'sql', 'sql', 'read'],
     ['EXPLAIN ANALYZE SELECT * FROM matches;', 'sql', 'sql', 'read'],
     ['\\dt+', 'sql', 'sql', 'read'],
@@ -545,6 +601,13 @@ describe('classifyStep: read rules and what must not be over-classified', () => 
     ['cd /srv/sylion', '', 'shell', 'read'],
     ['sleep 30', '', 'shell', 'read'],
     ['{"status": "ready", "database": true}', 'json', 'manual', 'read'],
+    [
+      '{\n  "status": "ready",\n  "llm_api": true  # Doit être true si ANTHROPIC_API_KEY configuré\n}',
+      'bash',
+      'manual',
+      'read',
+    ],
+    ['{ rm -rf /tmp/x; }', 'bash', 'shell', 'destructive'],
     ['Monitor logs for 5 minutes', '', 'manual', 'read'],
     ['Go to https://dashboard.render.com', '', 'manual', 'read'],
     ['', '', 'manual', 'read'],
@@ -560,6 +623,7 @@ describe('classifyStep: reasons', () => {
     assert.match(classifyStep('docker exec r redis-cli MEMORY PURGE').reason, /MEMORY PURGE/);
     assert.match(classifyStep('make bench-rls-test').reason, /make bench-rls-test/);
     assert.match(classifyStep('CREATE INDEX i ON t (x);', { lang: 'sql' }).reason, /CREATE/);
+    assert.ok(classifyStep(`psql -c "${'x'.repeat(5000)}`).reason.length <= 80);
   });
 
   it('keeps the highest risk across a block and reports its rule', () => {
@@ -598,7 +662,7 @@ describe('classifyStep: sweeps over the real runbooks', () => {
 
   it('never calls a line that can lose data `read`, nor anything less than destructive', () => {
     const losesData =
-      /\b(?:FLUSHDB|FLUSHALL|DELETE FROM|TRUNCATE)\b|redis-cli\b.*\sDEL\s|\bpurge\b(?!.*MEMORY)|prune\b.*--volumes|(?:^|\s|\|\s*xargs\s.*)rm\s|-delete\b|truncate -s|--vacuum-|restore_\w+\.sh|psql\s.*\s<\s|alembic downgrade/;
+      /\b(?:FLUSHDB|FLUSHALL|DELETE FROM|TRUNCATE)\b|redis-cli\b.*\sDEL\s|\bpurge\b(?!.*MEMORY)|prune\b.*--volumes|(?:^|\s|\|\s*xargs\s.*)rm\s|-delete\b|truncate -s|--vacuum-|restore_\w+\.sh|psql\s[^"]*\s<\s|alembic downgrade/;
     let seen = 0;
     for (const block of blocks) {
       for (const line of block.lines) {
@@ -619,12 +683,15 @@ describe('classifyStep: sweeps over the real runbooks', () => {
         if (line.trim() === '' || /\\$/.test(line) || /["']\s*$/.test(line) || /^\s/.test(line)) continue;
         const one = classifyStep(line, { lang: block.lang });
         if (one.kind === 'manual' || one.kind === 'sql') continue; // prose and SQL read across lines
-        assert.ok(rank[whole.risk] >= rank[one.risk], `${block.file}: block ${whole.risk} < line ${one.risk}: ${line}`);
+        assert.ok(
+          rank[whole.risk] >= rank[one.risk],
+          `${block.file}: block ${whole.risk} < line ${one.risk}: ${line}`,
+        );
       }
     }
   });
 
-  it('classifies a 1 MB document\'s steps quickly', () => {
+  it("classifies a 1 MB document's steps quickly", () => {
     const lines = blocks.flatMap((block) => block.lines.map((line) => ({ line, lang: block.lang })));
     const size = lines.reduce((sum, { line }) => sum + line.length + 1, 0);
     const rounds = Math.ceil(1_000_000 / size);

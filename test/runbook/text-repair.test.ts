@@ -277,6 +277,18 @@ describe('repairText: decoding', () => {
     assert.deepEqual(repairText(bytes), { text: 'Café ’€\u009d\nŸ', encoding: 'windows-1252', lost: 0 });
   });
 
+  test('another legacy encoding read as Windows-1252 is not taken for double encoding', () => {
+    // "如何在 Python 中使用既有的 C library?" in GBK: some of its byte pairs are valid UTF-8.
+    const gbk = Buffer.from(
+      'c8e7baced4da20507974686f6e20d6d0cab9d3c3bcc8d3d0b5c42043206c6962726172793f0a',
+      'hex',
+    );
+    const text = Array.from(gbk, (b) =>
+      b < 0x80 ? String.fromCharCode(b) : WINDOWS_1252_HIGH[b - 0x80],
+    ).join('');
+    assert.deepEqual(repairText(gbk), { text, encoding: 'windows-1252', lost: 0 });
+  });
+
   test('UTF-8 with a stray Windows-1252 byte is recovered whole', () => {
     const bytes = new Uint8Array([...utf8('Équipe: '), 0x92, ...utf8(' résumé → 🔴')]);
     assert.deepEqual(repairText(bytes), {

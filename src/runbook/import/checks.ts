@@ -25,8 +25,10 @@ const URL_IN = /\bhttps?:\/\/[^\s"'`)|>]+/;
 const HEALTH_PATH = /\/(?:health|healthz|healthcheck|ready|readyz|live|livez|ping|status)(?:\/[\w-]*)*\/?$/i;
 const REDIS_ENV = /REDIS\w*(?:URL|DSN|URI)$/;
 const ENV_REF = /\$\{?([A-Z][A-Z0-9_]*)\}?/g;
-const MONITOR_SCRIPT = /(?:^|\s)((?:[\w./-]*\/)?[\w.-]*(?:monitor|check|health|fresh|anomal|probe)[\w.-]*\.(?:py|sh|js|ts|rb))\b/i;
-const LATENCY_BOUND = /(?:latenc\w*|latency|temps de reponse|response time|slow|lent\w*)[^.]*?(?:>|above|over|plus de|superieure? a)\s*(\d+(?:[.,]\d+)?)\s*(ms|s)\b/;
+const MONITOR_SCRIPT =
+  /(?:^|\s)((?:[\w./-]*\/)?[\w.-]*(?:monitor|check|health|fresh|anomal|probe)[\w.-]*\.(?:py|sh|js|ts|rb))\b/i;
+const LATENCY_BOUND =
+  /(?:latenc\w*|latency|temps de reponse|response time|slow|lent\w*)[^.]*?(?:>|above|over|plus de|superieure? a)\s*(\d+(?:[.,]\d+)?)\s*(ms|s)\b/;
 
 /** envName turns a service id into the environment variable holding its address (`api` → `API_URL`). */
 const envName = (id: string): string => `${id.replace(/-/g, '_').toUpperCase()}_URL`;
@@ -96,7 +98,9 @@ class Derivation {
     const parsed = safeUrl(url);
     if (!parsed || !HEALTH_PATH.test(parsed.pathname)) return;
     const local = /^(?:localhost|127\.0\.0\.1|\[::1\])$/.test(parsed.hostname);
-    const id = local ? `local-${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}` : slugify(hostLabel(parsed.hostname));
+    const id = local
+      ? `local-${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`
+      : slugify(hostLabel(parsed.hostname));
     const placeholder = /[<>]|xxx/i.test(url);
     const env = Derivation.envIn(found.step.run, /(?:API|BASE|APP)_?URL|_URL$/) ?? envName(id);
     const origin = placeholder ? '' : `${parsed.protocol}//${parsed.host}`;
@@ -116,7 +120,8 @@ class Derivation {
   }
 
   postgres(found: Found, query?: string): void {
-    const env = Derivation.envIn(found.step.run, /(?:DATABASE|POSTGRES|PG|DB)\w*(?:URL|DSN|URI)$/) ?? 'DATABASE_URL';
+    const env =
+      Derivation.envIn(found.step.run, /(?:DATABASE|POSTGRES|PG|DB)\w*(?:URL|DSN|URI)$/) ?? 'DATABASE_URL';
     const service = this.service('db', { postgres: `\${${env}}`, source: found.step.source! });
     this.add({
       id: query ? 'db-query' : 'db-ready',
@@ -167,7 +172,11 @@ const safeUrl = (text: string): URL | undefined => {
 
 // "paris-sportif-api.onrender.com" → "paris-sportif-api"; "api.vectra.io" → "api-vectra".
 const hostLabel = (host: string): string => {
-  const parts = host.split('.').filter((part) => !/^(?:www|com|io|org|net|fr|tech|dev|app|co|uk|onrender|fly|herokuapp|vercel)$/.test(part));
+  const parts = host
+    .split('.')
+    .filter(
+      (part) => !/^(?:www|com|io|org|net|fr|tech|dev|app|co|uk|onrender|fly|herokuapp|vercel)$/.test(part),
+    );
   return parts.join('-') || host;
 };
 
@@ -176,8 +185,10 @@ export function deriveChecks(found: readonly Found[]): Derived {
   const derivation = new Derivation();
   for (const entry of found) {
     const { step } = entry;
-    if (step.kind === 'manual' || step.risk !== 'read') continue;
     const run = step.run;
+    // A script named for monitoring is read-only by its author's word; the classifier cannot see inside it.
+    const script = MONITOR_SCRIPT.exec(run);
+    if (step.kind === 'manual' || !(step.risk === 'read' || (script && step.risk === 'write'))) continue;
     const lower = run.toLowerCase();
     if (/\bcurl\b/.test(run) && !/-X\s*(?:POST|PUT|PATCH|DELETE)\b/i.test(run)) {
       const url = URL_IN.exec(run)?.[0];
@@ -203,7 +214,14 @@ export function deriveChecks(found: readonly Found[]): Derived {
     }
     if (/^\s*(?:sudo\s+)?df\b/.test(run)) {
       const path = /\bdf\s+(?:-\w+\s+)*(\/\S*)/.exec(run)?.[1] ?? '/';
-      derivation.add({ id: 'disk', name: `Disk usage of ${path}`, probe: 'disk', target: path, expect: [], source: step.source! });
+      derivation.add({
+        id: 'disk',
+        name: `Disk usage of ${path}`,
+        probe: 'disk',
+        target: path,
+        expect: [],
+        source: step.source!,
+      });
       continue;
     }
     const cert = /\bopenssl\s+x509\b.*-in\s+(\S+)/.exec(run);
@@ -221,16 +239,24 @@ export function deriveChecks(found: readonly Found[]): Derived {
       }
       continue;
     }
-    const script = MONITOR_SCRIPT.exec(run);
     if (script && !/\b(?:rm|delete|purge)\b/.test(lower)) {
       const argv = run
         .trim()
         .split(/\s+/)
-        .filter((word, index, words) => !(/^[A-Z_][A-Z0-9_]*=/.test(word) && words.slice(0, index).every((w) => /^[A-Z_][A-Z0-9_]*=/.test(w))));
+        .filter(
+          (word, index, words) =>
+            !(
+              /^[A-Z_][A-Z0-9_]*=/.test(word) &&
+              words.slice(0, index).every((w) => /^[A-Z_][A-Z0-9_]*=/.test(w))
+            ),
+        );
       const expect = ['exit_code == 0'];
       const bound = LATENCY_BOUND.exec(normalise(entry.prose));
       if (bound) expect.push(`latency < ${bound[1]}${bound[2]}`);
-      const name = script[1]!.split('/').pop()!.replace(/\.\w+$/, '');
+      const name = script[1]!
+        .split('/')
+        .pop()!
+        .replace(/\.\w+$/, '');
       derivation.add({
         id: slugify(name),
         name: `${name} script`,

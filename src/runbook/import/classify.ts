@@ -71,9 +71,24 @@ const A = '(?:[aàâ]|Ã |Ã¢|√†|√¢)';
  */
 const RISK_RULES: readonly RiskRule[] = [
   // ── destructive: loses data ────────────────────────────────────────────────────────────────────
-  { risk: 'destructive', in: ['redis'], pattern: /^FLUSHDB\b/i, reason: 'FLUSHDB deletes every key in the database' },
-  { risk: 'destructive', in: ['redis'], pattern: /^FLUSHALL\b/i, reason: 'FLUSHALL deletes every key in every database' },
-  { risk: 'destructive', in: ['redis'], pattern: /^(?:DEL|UNLINK)\b/i, reason: 'DEL deletes keys (a queue is a key)' },
+  {
+    risk: 'destructive',
+    in: ['redis'],
+    pattern: /^FLUSHDB\b/i,
+    reason: 'FLUSHDB deletes every key in the database',
+  },
+  {
+    risk: 'destructive',
+    in: ['redis'],
+    pattern: /^FLUSHALL\b/i,
+    reason: 'FLUSHALL deletes every key in every database',
+  },
+  {
+    risk: 'destructive',
+    in: ['redis'],
+    pattern: /^(?:DEL|UNLINK)\b/i,
+    reason: 'DEL deletes keys (a queue is a key)',
+  },
   {
     risk: 'destructive',
     in: ['redis'],
@@ -81,8 +96,18 @@ const RISK_RULES: readonly RiskRule[] = [
       /^(?:GETDEL|HDEL|SREM|ZREM|ZREMRANGEBY\w+|LREM|LTRIM|XDEL|XTRIM|[LR]POP|B[LR]POP|LMPOP|BLMPOP|SPOP|B?ZPOP(?:MIN|MAX)|RPOPLPUSH|LMOVE|BLMOVE|XGROUP\s+DESTROY|SCRIPT\s+FLUSH|FUNCTION\s+(?:FLUSH|DELETE))\b/i,
     reason: 'the command removes data from a key',
   },
-  { risk: 'destructive', in: ['redis'], pattern: /^EVAL(?:SHA)?\b.*\b(?:del|unlink|flushdb|flushall)\b/i, reason: 'the script deletes keys' },
-  { risk: 'destructive', in: ['sql'], pattern: /^DELETE\b|\bDELETE\s+FROM\b/i, reason: 'DELETE removes rows' },
+  {
+    risk: 'destructive',
+    in: ['redis'],
+    pattern: /^EVAL(?:SHA)?\b.*\b(?:del|unlink|flushdb|flushall)\b/i,
+    reason: 'the script deletes keys',
+  },
+  {
+    risk: 'destructive',
+    in: ['sql'],
+    pattern: /^DELETE\b|\bDELETE\s+FROM\b/i,
+    reason: 'DELETE removes rows',
+  },
   { risk: 'destructive', in: ['sql'], pattern: /\bTRUNCATE\b/i, reason: 'TRUNCATE empties tables' },
   {
     risk: 'destructive',
@@ -96,8 +121,18 @@ const RISK_RULES: readonly RiskRule[] = [
     pattern: /^ALTER\s+TABLE\b.*\bDROP\s+(?!CONSTRAINT|DEFAULT|NOT\s+NULL|IDENTITY|EXPRESSION)\w/is,
     reason: 'ALTER TABLE … DROP deletes a column and its data',
   },
-  { risk: 'destructive', in: ['sql', 'code'], pattern: /\b(?:lo_unlink|pg_drop_replication_slot)\s*\(/i, reason: 'the function deletes data' },
-  { risk: 'destructive', in: ['code'], pattern: /\bdelete\s+from\b|\btruncate\s+table\b|\bdrop\s+(?:table|database|schema)\b/i, reason: 'the code runs SQL that deletes data' },
+  {
+    risk: 'destructive',
+    in: ['sql', 'code'],
+    pattern: /\b(?:lo_unlink|pg_drop_replication_slot)\s*\(/i,
+    reason: 'the function deletes data',
+  },
+  {
+    risk: 'destructive',
+    in: ['code'],
+    pattern: /\bdelete\s+from\b|\btruncate\s+table\b|\bdrop\s+(?:table|database|schema)\b/i,
+    reason: 'the code runs SQL that deletes data',
+  },
   {
     risk: 'destructive',
     in: ['code'],
@@ -106,18 +141,73 @@ const RISK_RULES: readonly RiskRule[] = [
     reason: 'the code deletes data',
   },
   { risk: 'destructive', in: ['shell'], pattern: /^rm(?:\s|$)/, reason: 'rm deletes files' },
-  { risk: 'destructive', in: ['shell'], pattern: /^find\s.*\s-delete\b/, reason: 'find -delete deletes files' },
-  { risk: 'destructive', in: ['shell'], pattern: /^find\s.*\s-exec(?:dir)?\s+(?:rm|shred|truncate)\b/, reason: 'find -exec rm deletes files' },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^find\s.*\s-delete\b/,
+    reason: 'find -delete deletes files',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^find\s.*\s-exec(?:dir)?\s+(?:rm|shred|truncate)\b/,
+    reason: 'find -exec rm deletes files',
+  },
   { risk: 'destructive', in: ['shell'], pattern: /^truncate(?:\s|$)/, reason: 'truncate empties files' },
-  { risk: 'destructive', in: ['shell'], pattern: /^(?:>|:\s+>|true\s+>|cat \/dev\/null >)\s+\S/, reason: '`> file` empties the file' },
-  { risk: 'destructive', in: ['shell'], pattern: /^journalctl\s.*--vacuum-/, reason: 'journalctl --vacuum deletes old logs' },
-  { risk: 'destructive', in: ['shell'], pattern: /^docker system prune\b.*\s--volumes\b/, reason: 'prune --volumes deletes volumes and their data' },
-  { risk: 'destructive', in: ['shell'], pattern: /^docker volume (?:rm|remove|prune)\b/, reason: 'removing Docker volumes deletes their data' },
-  { risk: 'destructive', in: ['shell'], pattern: /^docker compose (?:down|rm)\b.*\s(?:-[a-zA-Z]*v[a-zA-Z]*|--volumes)\b/, reason: 'down -v deletes the project\'s volumes' },
-  { risk: 'destructive', in: ['shell'], pattern: /^docker (?:container )?rm\b.*\s(?:-[a-z]*v[a-z]*|--volumes)\b/, reason: 'rm -v deletes the container\'s volumes' },
-  { risk: 'destructive', in: ['shell'], pattern: /^celery\b.*\s(?:purge|amqp\s+queue\.purge)\b/, reason: 'celery purge deletes every waiting task' },
-  { risk: 'destructive', in: ['shell'], pattern: /^rq\s+empty\b/, reason: 'rq empty deletes every queued job' },
-  { risk: 'destructive', in: ['shell'], pattern: /^rabbitmqctl\b.*\s(?:purge_queue|delete_queue|reset|force_reset)\b/, reason: 'the command purges RabbitMQ queues' },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^(?:>|:\s+>|true\s+>|cat \/dev\/null >)\s+\S/,
+    reason: '`> file` empties the file',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^journalctl\s.*--vacuum-/,
+    reason: 'journalctl --vacuum deletes old logs',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^docker system prune\b.*\s--volumes\b/,
+    reason: 'prune --volumes deletes volumes and their data',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^docker volume (?:rm|remove|prune)\b/,
+    reason: 'removing Docker volumes deletes their data',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^docker compose (?:down|rm)\b.*\s(?:-[a-zA-Z]*v[a-zA-Z]*|--volumes)\b/,
+    reason: "down -v deletes the project's volumes",
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^docker (?:container )?rm\b.*\s(?:-[a-z]*v[a-z]*|--volumes)\b/,
+    reason: "rm -v deletes the container's volumes",
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^celery\b.*\s(?:purge|amqp\s+queue\.purge)\b/,
+    reason: 'celery purge deletes every waiting task',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^rq\s+empty\b/,
+    reason: 'rq empty deletes every queued job',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^rabbitmqctl\b.*\s(?:purge_queue|delete_queue|reset|force_reset)\b/,
+    reason: 'the command purges RabbitMQ queues',
+  },
   {
     risk: 'destructive',
     in: ['shell'],
@@ -130,8 +220,18 @@ const RISK_RULES: readonly RiskRule[] = [
     pattern: /^(?:psql|mysql|mariadb)\b.*\s(?:-f|--file)[= ]?\S*(?:backup|dump|restore)/i,
     reason: 'running a dump restores it over the database',
   },
-  { risk: 'destructive', in: ['shell'], pattern: /^pg_restore\b.*\s(?:-c|--clean)\b/, reason: 'pg_restore --clean drops objects before restoring' },
-  { risk: 'destructive', in: ['shell'], pattern: /^(?:mongorestore|dropdb)\b/, reason: 'the command replaces or drops a database' },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^pg_restore\b.*\s(?:-c|--clean)\b/,
+    reason: 'pg_restore --clean drops objects before restoring',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^(?:mongorestore|dropdb)\b/,
+    reason: 'the command replaces or drops a database',
+  },
   {
     risk: 'destructive',
     in: ['shell'],
@@ -141,18 +241,35 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'destructive',
     in: ['shell'],
-    pattern: /^(?:prisma migrate reset|rails db:(?:drop|reset|schema:load)|rake db:(?:drop|reset))\b|\smigrate:(?:reset|fresh|rollback)\b|\s--accept-data-loss\b/,
+    pattern:
+      /^(?:prisma migrate reset|rails db:(?:drop|reset|schema:load)|rake db:(?:drop|reset))\b|\smigrate:(?:reset|fresh|rollback)\b|\s--accept-data-loss\b/,
     reason: 'the command resets or rolls back the database schema',
   },
-  { risk: 'destructive', in: ['shell'], pattern: /^git\s+(?:reset\s+(?:\S+\s+)*--hard|clean\s+(?:\S+\s+)*-[a-zA-Z]*f)/, reason: 'the command discards uncommitted files' },
   {
     risk: 'destructive',
     in: ['shell'],
-    pattern: /^(?:kubectl\s+delete|helm\s+(?:uninstall|delete)|terraform\s+(?:destroy|apply\b.*\s-destroy))\b/,
+    pattern: /^git\s+(?:reset\s+(?:\S+\s+)*--hard|clean\s+(?:\S+\s+)*-[a-zA-Z]*f)/,
+    reason: 'the command discards uncommitted files',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern:
+      /^(?:kubectl\s+delete|helm\s+(?:uninstall|delete)|terraform\s+(?:destroy|apply\b.*\s-destroy))\b/,
     reason: 'the command deletes infrastructure and its data',
   },
-  { risk: 'destructive', in: ['shell'], pattern: /^(?:aws s3 (?:rm|rb)|mc (?:rm|rb)|gsutil (?:-m )?(?:rm|rb)|s3cmd (?:del|rm|rb))\b/, reason: 'the command deletes stored objects' },
-  { risk: 'destructive', in: ['shell'], pattern: /^(?:shred|wipefs|mkfs(?:\.\w+)?)\b|^dd\b.*\sof=/, reason: 'the command overwrites a disk or file' },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^(?:aws s3 (?:rm|rb)|mc (?:rm|rb)|gsutil (?:-m )?(?:rm|rb)|s3cmd (?:del|rm|rb))\b/,
+    reason: 'the command deletes stored objects',
+  },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^(?:shred|wipefs|mkfs(?:\.\w+)?)\b|^dd\b.*\sof=/,
+    reason: 'the command overwrites a disk or file',
+  },
   {
     risk: 'destructive',
     in: ['shell'],
@@ -163,21 +280,44 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'destructive',
     in: ['shell'],
-    pattern: nameHas('purge|obliterate|drain|flush|wipe|truncate|destroy|delete|cleanup|clean-up|clean_up|nuke|downgrade|dropdb|drop-db|drop_db|reset-db|reset_db|db:reset'),
-    reason: 'the script\'s name says it deletes data',
+    pattern: nameHas(
+      'purge|obliterate|drain|flush|wipe|truncate|destroy|delete|cleanup|clean-up|clean_up|nuke|downgrade|dropdb|drop-db|drop_db|reset-db|reset_db|db:reset',
+    ),
+    reason: "the script's name says it deletes data",
   },
 
   // ── dangerous: may interrupt service ───────────────────────────────────────────────────────────
-  { risk: 'dangerous', in: ['sql', 'code'], pattern: /\bpg_terminate_backend\s*\(/i, reason: 'pg_terminate_backend kills database sessions' },
-  { risk: 'dangerous', in: ['sql', 'code'], pattern: /\bpg_cancel_backend\s*\(/i, reason: 'pg_cancel_backend cancels running queries' },
-  { risk: 'dangerous', in: ['sql'], pattern: /^VACUUM\s*(?:\([^)]*\bFULL\b|\s+FULL\b)/i, reason: 'VACUUM FULL locks tables while it rewrites them' },
+  {
+    risk: 'dangerous',
+    in: ['sql', 'code'],
+    pattern: /\bpg_terminate_backend\s*\(/i,
+    reason: 'pg_terminate_backend kills database sessions',
+  },
+  {
+    risk: 'dangerous',
+    in: ['sql', 'code'],
+    pattern: /\bpg_cancel_backend\s*\(/i,
+    reason: 'pg_cancel_backend cancels running queries',
+  },
+  {
+    risk: 'dangerous',
+    in: ['sql'],
+    pattern: /^VACUUM\s*(?:\([^)]*\bFULL\b|\s+FULL\b)/i,
+    reason: 'VACUUM FULL locks tables while it rewrites them',
+  },
   { risk: 'dangerous', in: ['sql'], pattern: /^(?:CLUSTER|LOCK)\b/i, reason: 'the statement locks tables' },
-  { risk: 'dangerous', in: ['sql'], pattern: /\bDROP\s+\w/i, reason: 'DROP removes an object the service may use' },
+  {
+    risk: 'dangerous',
+    in: ['sql'],
+    pattern: /\bDROP\s+\w/i,
+    reason: 'DROP removes an object the service may use',
+  },
   { risk: 'dangerous', in: ['redis'], pattern: /^SHUTDOWN\b/i, reason: 'SHUTDOWN stops Redis' },
   {
     risk: 'dangerous',
     in: ['redis'],
-    pattern: /^(?:CLIENT\s+(?:KILL|PAUSE)|DEBUG|REPLICAOF|SLAVEOF|FAILOVER|CLUSTER\s+(?:FAILOVER|RESET|FORGET)|SWAPDB|MIGRATE|MOVE)\b/i,
+    pattern:
+      /^(?:CLIENT\s+(?:KILL|PAUSE)|DEBUG|REPLICAOF|SLAVEOF|FAILOVER|CLUSTER\s+(?:FAILOVER|RESET|FORGET)|SWAPDB|MIGRATE|MOVE)\b/i,
     reason: 'the command disconnects clients or moves data',
   },
   {
@@ -187,15 +327,27 @@ const RISK_RULES: readonly RiskRule[] = [
     unless: /^(?:kill|pkill|killall)\s+(?:-s\s+)?-?(?:SIG)?(?:HUP|USR1|USR2|1|0)\b/,
     reason: 'kill stops processes',
   },
-  { risk: 'dangerous', in: ['shell'], pattern: /^(?:reboot|shutdown|poweroff|halt)\b|^init\s+[06]\b|^systemctl\s+(?:-\S+\s+)*(?:reboot|poweroff|halt|kexec)\b/, reason: 'rebooting stops every service' },
   {
     risk: 'dangerous',
     in: ['shell'],
-    pattern: /^systemctl\s+(?:-\S+\s+)*(?:restart|stop|kill|try-restart|reload-or-restart|condrestart|disable|mask|isolate)\b|^service\s+\S+\s+(?:restart|stop|force-reload)\b|^supervisorctl\s+(?:restart|stop)\b/,
+    pattern:
+      /^(?:reboot|shutdown|poweroff|halt)\b|^init\s+[06]\b|^systemctl\s+(?:-\S+\s+)*(?:reboot|poweroff|halt|kexec)\b/,
+    reason: 'rebooting stops every service',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern:
+      /^systemctl\s+(?:-\S+\s+)*(?:restart|stop|kill|try-restart|reload-or-restart|condrestart|disable|mask|isolate)\b|^service\s+\S+\s+(?:restart|stop|force-reload)\b|^supervisorctl\s+(?:restart|stop)\b/,
     unless: RESTART_WORKERS,
     reason: 'restarting or stopping a service interrupts it',
   },
-  { risk: 'dangerous', in: ['shell'], pattern: /^docker compose down\b/, reason: 'docker compose down stops every service' },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^docker compose down\b/,
+    reason: 'docker compose down stops every service',
+  },
   {
     risk: 'dangerous',
     in: ['shell'],
@@ -206,7 +358,8 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'dangerous',
     in: ['shell'],
-    pattern: /^docker compose up\b.*\s(?:--build|--force-recreate|--renew-anon-volumes|-V|--always-recreate-deps)\b/,
+    pattern:
+      /^docker compose up\b.*\s(?:--build|--force-recreate|--renew-anon-volumes|-V|--always-recreate-deps)\b/,
     reason: 'up --build rebuilds and recreates containers',
   },
   {
@@ -216,65 +369,170 @@ const RISK_RULES: readonly RiskRule[] = [
     unless: RESTART_WORKERS,
     reason: 'restarting or stopping a container interrupts it',
   },
-  { risk: 'dangerous', in: ['shell'], pattern: /^docker (?:system|container) prune\b/, reason: 'prune removes stopped containers and unused images' },
-  { risk: 'dangerous', in: ['shell'], pattern: /^docker (?:network (?:rm|disconnect)|swarm leave|service rm|stack rm)\b/, reason: 'the command takes services off the network' },
   {
     risk: 'dangerous',
     in: ['shell'],
-    pattern: /^ufw\s+(?!status\b|show\b|app\s+(?:list|info)\b|version\b|--version\b)\S|^(?:iptables|ip6tables|nft|firewall-cmd)\b/,
-    unless: /^(?:ip6?tables\s+(?:-t\s+\S+\s+)?(?:-[Lnv]+|-S|--list)\b|nft\s+list\b|firewall-cmd\s+(?:--list|--state|--get|--query))/,
+    pattern: /^docker (?:system|container) prune\b/,
+    reason: 'prune removes stopped containers and unused images',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^docker (?:network (?:rm|disconnect)|swarm leave|service rm|stack rm)\b/,
+    reason: 'the command takes services off the network',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern:
+      /^ufw\s+(?!status\b|show\b|app\s+(?:list|info)\b|version\b|--version\b)\S|^(?:iptables|ip6tables|nft|firewall-cmd)\b/,
+    unless:
+      /^(?:ip6?tables\s+(?:-t\s+\S+\s+)?(?:-[Lnv]+|-S|--list)\b|nft\s+list\b|firewall-cmd\s+(?:--list|--state|--get|--query))/,
     reason: 'a firewall change may cut traffic',
   },
-  { risk: 'dangerous', in: ['shell'], pattern: /^nginx\s+-s\s+(?:stop|quit)\b/, reason: 'the command stops nginx' },
-  { risk: 'dangerous', in: ['shell'], pattern: /^pg_ctl(?:cluster)?\b.*\s(?:stop|restart|kill|promote)\b/, reason: 'the command restarts or stops PostgreSQL' },
-  { risk: 'dangerous', in: ['shell'], pattern: /^vacuumdb\b.*\s(?:-f|--full)\b/, reason: 'VACUUM FULL locks tables while it rewrites them' },
-  { risk: 'dangerous', in: ['shell'], pattern: /^celery\b.*\s(?:control\s+)?shutdown\b/, reason: 'the command shuts Celery workers down' },
-  { risk: 'dangerous', in: ['shell'], pattern: /^kubectl\s+(?:drain|cordon|rollout\s+(?:undo|restart))\b|^kubectl\s+scale\b.*--replicas[= ]0\b/, reason: 'the command evicts or restarts workloads' },
   {
     risk: 'dangerous',
     in: ['shell'],
-    pattern: /^(?:helm\s+rollback|fly(?:ctl)?\s+(?:deploy|apps\s+restart|machines?\s+(?:restart|stop))|heroku\s+(?:rollback|restart|ps:restart|releases:rollback)|vercel\s+(?:rollback|--prod)|render\s+deploys?\b|railway\s+(?:up|redeploy))\b/,
+    pattern: /^nginx\s+-s\s+(?:stop|quit)\b/,
+    reason: 'the command stops nginx',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^pg_ctl(?:cluster)?\b.*\s(?:stop|restart|kill|promote)\b/,
+    reason: 'the command restarts or stops PostgreSQL',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^vacuumdb\b.*\s(?:-f|--full)\b/,
+    reason: 'VACUUM FULL locks tables while it rewrites them',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^celery\b.*\s(?:control\s+)?shutdown\b/,
+    reason: 'the command shuts Celery workers down',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^kubectl\s+(?:drain|cordon|rollout\s+(?:undo|restart))\b|^kubectl\s+scale\b.*--replicas[= ]0\b/,
+    reason: 'the command evicts or restarts workloads',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern:
+      /^(?:helm\s+rollback|fly(?:ctl)?\s+(?:deploy|apps\s+restart|machines?\s+(?:restart|stop))|heroku\s+(?:rollback|restart|ps:restart|releases:rollback)|vercel\s+(?:rollback|--prod)|render\s+deploys?\b|railway\s+(?:up|redeploy))\b/,
     reason: 'rolling back or redeploying interrupts the service',
   },
-  { risk: 'dangerous', in: ['shell'], pattern: /^git\s+push\b.*\s(?:-f|--force\S*)(?:\s|$)/, reason: 'git push --force rewrites published history' },
-  { risk: 'dangerous', in: ['shell'], pattern: /^certbot\s+(?:revoke|delete)\b/, reason: 'the command revokes or deletes certificates' },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^git\s+push\b.*\s(?:-f|--force\S*)(?:\s|$)/,
+    reason: 'git push --force rewrites published history',
+  },
+  {
+    risk: 'dangerous',
+    in: ['shell'],
+    pattern: /^certbot\s+(?:revoke|delete)\b/,
+    reason: 'the command revokes or deletes certificates',
+  },
   {
     risk: 'dangerous',
     in: ['shell'],
     pattern: nameHas('deploy|rollback|roll-back|roll_back|restart|reboot|shutdown|failover'),
-    reason: 'the script\'s name says it deploys, rolls back or restarts',
+    reason: "the script's name says it deploys, rolls back or restarts",
   },
   {
     risk: 'dangerous',
     in: ['shell'],
     pattern: nameWord('stop|down|kill'),
     unless: /^(?:kill|pkill|killall)\b/,
-    reason: 'the script\'s name says it stops services',
+    reason: "the script's name says it stops services",
   },
-  { risk: 'dangerous', in: ['http'], pattern: /^(?:POST|PUT|PATCH)\s+\S*(?:deploy|rollback|restart|reboot)/i, reason: 'the request triggers a deploy or restart' },
+  {
+    risk: 'dangerous',
+    in: ['http'],
+    pattern: /^(?:POST|PUT|PATCH)\s+\S*(?:deploy|rollback|restart|reboot)/i,
+    reason: 'the request triggers a deploy or restart',
+  },
 
   // ── write: reversible change ───────────────────────────────────────────────────────────────────
-  { risk: 'write', in: ['redis'], pattern: /^MEMORY\s+PURGE\b/i, reason: 'MEMORY PURGE only releases allocator memory' },
-  { risk: 'write', in: ['sql'], pattern: /^(?:VACUUM|ANALY[SZ]E)\b/i, reason: 'VACUUM/ANALYZE only maintains tables' },
-  { risk: 'write', in: ['sql'], pattern: /\bUPDATE\s+(?:ONLY\s+)?[\w."]+(?:\s+(?:AS\s+)?\w+)?\s+SET\b/i, reason: 'UPDATE changes rows' },
-  { risk: 'write', in: ['sql'], pattern: /\bINSERT\s+INTO\b|^(?:MERGE|COPY\b.*\bFROM)\b/i, reason: 'INSERT adds rows' },
-  { risk: 'write', in: ['sql'], pattern: /\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b/i, reason: 'the query locks rows' },
-  { risk: 'write', in: ['sql'], pattern: /\b(?:pg_reload_conf|setval|nextval|pg_advisory_lock)\s*\(/i, reason: 'the function changes server state' },
-  { risk: 'write', in: ['http'], pattern: /^(?:POST|PUT|PATCH|DELETE)\b/i, reason: 'a POST/PUT/PATCH/DELETE request changes server state' },
-  { risk: 'write', in: ['shell'], pattern: /^(?:kill|pkill|killall)\s+(?:-s\s+)?-?(?:SIG)?(?:HUP|USR1|USR2|1)\b/, reason: 'kill -HUP asks the process to reload' },
-  { risk: 'write', in: ['shell'], pattern: RESTART_WORKERS, reason: 'restarting a worker is reversible' },
-  { risk: 'write', in: ['shell'], pattern: /^docker compose up\b.*\s--scale\b/, reason: 'scaling workers is reversible' },
-  { risk: 'write', in: ['shell'], pattern: /^docker compose (?:up|start|create|pull|build|run|exec)\b/, reason: 'docker compose up starts or updates containers' },
+  {
+    risk: 'write',
+    in: ['redis'],
+    pattern: /^MEMORY\s+PURGE\b/i,
+    reason: 'MEMORY PURGE only releases allocator memory',
+  },
+  {
+    risk: 'write',
+    in: ['sql'],
+    pattern: /^(?:VACUUM|ANALY[SZ]E)\b/i,
+    reason: 'VACUUM/ANALYZE only maintains tables',
+  },
+  {
+    risk: 'write',
+    in: ['sql'],
+    pattern: /\bUPDATE\s+(?:ONLY\s+)?[\w."]+(?:\s+(?:AS\s+)?\w+)?\s+SET\b/i,
+    reason: 'UPDATE changes rows',
+  },
+  {
+    risk: 'write',
+    in: ['sql'],
+    pattern: /\bINSERT\s+INTO\b|^(?:MERGE|COPY\b.*\bFROM)\b/i,
+    reason: 'INSERT adds rows',
+  },
+  {
+    risk: 'write',
+    in: ['sql'],
+    pattern: /\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b/i,
+    reason: 'the query locks rows',
+  },
+  {
+    risk: 'write',
+    in: ['sql'],
+    pattern: /\b(?:pg_reload_conf|setval|nextval|pg_advisory_lock)\s*\(/i,
+    reason: 'the function changes server state',
+  },
+  {
+    risk: 'write',
+    in: ['http'],
+    pattern: /^(?:POST|PUT|PATCH|DELETE)\b/i,
+    reason: 'a POST/PUT/PATCH/DELETE request changes server state',
+  },
   {
     risk: 'write',
     in: ['shell'],
-    pattern: /^docker (?:start|pull|build|rmi|tag|push|update|image (?:prune|rm)|builder prune|network create|volume create|container start)\b/,
+    pattern: /^(?:kill|pkill|killall)\s+(?:-s\s+)?-?(?:SIG)?(?:HUP|USR1|USR2|1)\b/,
+    reason: 'kill -HUP asks the process to reload',
+  },
+  { risk: 'write', in: ['shell'], pattern: RESTART_WORKERS, reason: 'restarting a worker is reversible' },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^docker compose up\b.*\s--scale\b/,
+    reason: 'scaling workers is reversible',
+  },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^docker compose (?:up|start|create|pull|build|run|exec)\b/,
+    reason: 'docker compose up starts or updates containers',
+  },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern:
+      /^docker (?:start|pull|build|rmi|tag|push|update|image (?:prune|rm)|builder prune|network create|volume create|container start)\b/,
     reason: 'the command changes Docker images or containers',
   },
   {
     risk: 'write',
     in: ['shell'],
-    pattern: /^systemctl\s+(?:-\S+\s+)*(?:reload|start|enable|daemon-reload|reset-failed)\b|^service\s+\S+\s+(?:reload|start)\b|^nginx\s+-s\s+(?:reload|reopen)\b|^pg_ctl\b.*\sreload\b/,
+    pattern:
+      /^systemctl\s+(?:-\S+\s+)*(?:reload|start|enable|daemon-reload|reset-failed)\b|^service\s+\S+\s+(?:reload|start)\b|^nginx\s+-s\s+(?:reload|reopen)\b|^pg_ctl\b.*\sreload\b/,
     reason: 'reloading or starting a service is reversible',
   },
   {
@@ -284,47 +542,96 @@ const RISK_RULES: readonly RiskRule[] = [
       /^(?:alembic\s+(?:\S+\s+)*(?:upgrade|stamp)|flask db upgrade|(?:python3?\s+)?(?:\S*\/)?manage\.py\s+migrate|(?:rails|rake) db:migrate|prisma migrate|knex migrate|sequelize db:migrate)\b/,
     reason: 'the command applies database migrations',
   },
-  { risk: 'write', in: ['shell'], pattern: nameHas('migrat'), reason: 'the command applies database migrations' },
-  { risk: 'write', in: ['shell'], pattern: /^pg_dump(?:all)?\b|^mysqldump\b|^redis-cli\b.*\s--rdb\b/, reason: 'the dump writes a backup file' },
-  { risk: 'write', in: ['shell'], pattern: /^pg_restore\b/, reason: 'pg_restore adds objects to a database' },
-  { risk: 'write', in: ['shell'], pattern: /^(?:psql|mysql|mariadb)\b.*\s(?:-f|--file)\b/, reason: 'the client runs a SQL file' },
-  { risk: 'write', in: ['shell'], pattern: /^vacuumdb\b/, reason: 'VACUUM/ANALYZE only maintains tables' },
-  { risk: 'write', in: ['shell'], pattern: /^certbot\s+(?:renew|certonly|install|run)\b|^certbot\s+--/, reason: 'certbot renew replaces certificates' },
   {
     risk: 'write',
     in: ['shell'],
-    pattern: /^git\s+(?:push|pull|checkout|switch|merge|rebase|commit|tag|revert|stash|cherry-pick|am|apply|reset|clone|branch\s+-[dDmM])\b/,
+    pattern: nameHas('migrat'),
+    reason: 'the command applies database migrations',
+  },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^pg_dump(?:all)?\b|^mysqldump\b|^redis-cli\b.*\s--rdb\b/,
+    reason: 'the dump writes a backup file',
+  },
+  { risk: 'write', in: ['shell'], pattern: /^pg_restore\b/, reason: 'pg_restore adds objects to a database' },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^(?:psql|mysql|mariadb)\b.*\s(?:-f|--file)\b/,
+    reason: 'the client runs a SQL file',
+  },
+  { risk: 'write', in: ['shell'], pattern: /^vacuumdb\b/, reason: 'VACUUM/ANALYZE only maintains tables' },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^certbot\s+(?:renew|certonly|install|run)\b|^certbot\s+--/,
+    reason: 'certbot renew replaces certificates',
+  },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern:
+      /^git\s+(?:push|pull|checkout|switch|merge|rebase|commit|tag|revert|stash|cherry-pick|am|apply|reset|clone|branch\s+-[dDmM])\b/,
     reason: 'the command changes the repository',
   },
   {
     risk: 'write',
     in: ['shell'],
-    pattern: /^(?:apt|apt-get|aptitude|yum|dnf|apk|zypper|brew|snap|dpkg)\s+(?:-\S+\s+)*(?:install|reinstall|remove|purge|autoremove|clean|autoclean|update|upgrade|dist-upgrade|full-upgrade|add|del|-i|-r|-P)\b/,
+    pattern:
+      /^(?:apt|apt-get|aptitude|yum|dnf|apk|zypper|brew|snap|dpkg)\s+(?:-\S+\s+)*(?:install|reinstall|remove|purge|autoremove|clean|autoclean|update|upgrade|dist-upgrade|full-upgrade|add|del|-i|-r|-P)\b/,
     reason: 'the command changes installed packages',
   },
   {
     risk: 'write',
     in: ['shell'],
-    pattern: /^(?:pip3?|uv|uv pip|poetry|pipenv|pdm|npm|pnpm|yarn|bun|bundle|gem|cargo|go|composer)\s+(?:install|sync|add|update|upgrade|ci|lock|remove|uninstall|get|i)\b/,
+    pattern:
+      /^(?:pip3?|uv|uv pip|poetry|pipenv|pdm|npm|pnpm|yarn|bun|bundle|gem|cargo|go|composer)\s+(?:install|sync|add|update|upgrade|ci|lock|remove|uninstall|get|i)\b/,
     reason: 'the command changes installed dependencies',
   },
-  { risk: 'write', in: ['shell'], pattern: /^(?:export\s+)?[A-Za-z_]\w*=/, reason: 'setting a variable changes configuration' },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^(?:export\s+)?[A-Za-z_]\w*=/,
+    reason: 'setting a variable changes configuration',
+  },
   { risk: 'write', in: ['shell'], pattern: /\s>>?\s+\S|^tee\b/, reason: 'the command writes a file' },
-  { risk: 'write', in: ['shell'], pattern: /^sed\s+(?:\S+\s+)*(?:-[a-zA-Z]*i[a-zA-Z]*|--in-place)\b/, reason: 'sed -i edits a file in place' },
-  { risk: 'write', in: ['shell'], pattern: /^(?:rq\s+(?:requeue|resume|suspend)|celery\b.*\s(?:control|revoke|call|purge_failed))\b/, reason: 'the command changes queued jobs' },
-  { risk: 'write', in: ['shell'], pattern: /^kubectl\s+(?:scale|apply|patch|set|edit|annotate|label|create|replace|autoscale)\b/, reason: 'the command changes cluster state' },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^sed\s+(?:\S+\s+)*(?:-[a-zA-Z]*i[a-zA-Z]*|--in-place)\b/,
+    reason: 'sed -i edits a file in place',
+  },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^(?:rq\s+(?:requeue|resume|suspend)|celery\b.*\s(?:control|revoke|call|purge_failed))\b/,
+    reason: 'the command changes queued jobs',
+  },
+  {
+    risk: 'write',
+    in: ['shell'],
+    pattern: /^kubectl\s+(?:scale|apply|patch|set|edit|annotate|label|create|replace|autoscale)\b/,
+    reason: 'the command changes cluster state',
+  },
 
   // ── prose: instructions for a person, read in English and French (also through mojibake) ──────────
   {
     risk: 'destructive',
     in: ['prose'],
-    pattern: new RegExp(String.raw`\b(?:restor\w*|r${E}tabli\w*\s+(?:le|la|un|une|the|a)\s+(?:backup|sauvegarde)|restaur\S*)`, 'i'),
+    pattern: new RegExp(
+      String.raw`\b(?:restor\w*|r${E}tabli\w*\s+(?:le|la|un|une|the|a)\s+(?:backup|sauvegarde)|restaur\S*)`,
+      'i',
+    ),
     reason: 'restoring a backup overwrites newer data',
   },
   {
     risk: 'destructive',
     in: ['prose'],
-    pattern: new RegExp(String.raw`\b(?:delet\w*|supprim\S*|purg\S*|vider|videz|flush\w*|drop|truncat\w*|wipe|eras\w*|effac\S*|obliterat\w*|destroy\w*|d${E}trui\S*)\b`, 'i'),
+    pattern: new RegExp(
+      String.raw`\b(?:delet\w*|supprim\S*|purg\S*|vider|videz|flush\w*|drop|truncat\w*|wipe|eras\w*|effac\S*|obliterat\w*|destroy\w*|d${E}trui\S*)\b`,
+      'i',
+    ),
     reason: 'the instruction deletes data',
   },
   {
@@ -352,7 +659,11 @@ const READ_RULES: readonly ReadRule[] = [
   { in: ['prose'], pattern: /[\s\S]*/, reason: 'an instruction for a person that changes nothing' },
   { in: ['sql'], pattern: /^EXPLAIN$/i, reason: 'EXPLAIN only plans the query' },
   { in: ['sql'], pattern: /^(?:SELECT|WITH|VALUES|TABLE|EXPLAIN)\b/i, reason: 'SELECT only reads' },
-  { in: ['sql'], pattern: /^(?:SHOW|SET|RESET|BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|DISCARD|\\)/i, reason: 'the statement only affects the session' },
+  {
+    in: ['sql'],
+    pattern: /^(?:SHOW|SET|RESET|BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|DISCARD|\\)/i,
+    reason: 'the statement only affects the session',
+  },
   { in: ['redis'], pattern: /^$/, reason: 'redis-cli without a command only observes' },
   {
     in: ['redis'],
@@ -367,8 +678,16 @@ const READ_RULES: readonly ReadRule[] = [
       /^(?:import\s|from\s+[\w.]+\s+import\s|pass$|print\((?![^\n]*\b\w*(?:set|save|updat|delet|remov|enqueue|write|creat|insert|put|post|push|send|flush|drop|commit|execut|run|purg|clear|reset|upload|sync|apply|kill|restart|stop)\w*\s*\()[^\n]*\)$)/i,
     reason: 'the code only imports and prints',
   },
-  { in: ['shell'], pattern: /^(?:cd|pushd|popd|sleep|true|false|:|exit|wait)(?:\s|$)/, reason: 'the command only waits or moves' },
-  { in: ['shell'], pattern: new RegExp(String.raw`^\S+\b.*${PAYLOAD}`), reason: 'the command it runs only reads' },
+  {
+    in: ['shell'],
+    pattern: /^(?:cd|pushd|popd|sleep|true|false|:|exit|wait)(?:\s|$)/,
+    reason: 'the command only waits or moves',
+  },
+  {
+    in: ['shell'],
+    pattern: new RegExp(String.raw`^\S+\b.*${PAYLOAD}`),
+    reason: 'the command it runs only reads',
+  },
   {
     in: ['shell'],
     pattern:
@@ -376,18 +695,38 @@ const READ_RULES: readonly ReadRule[] = [
     reason: 'the command only reads',
   },
   { in: ['shell'], pattern: /^sed(?:\s|$)/, reason: 'sed without -i only filters' },
-  { in: ['shell'], pattern: /^find(?:\s|$)(?!.*\s-(?:delete|exec|execdir|ok|okdir|fprint\w*|fls)\b)/, reason: 'find without -delete only lists' },
+  {
+    in: ['shell'],
+    pattern: /^find(?:\s|$)(?!.*\s-(?:delete|exec|execdir|ok|okdir|fprint\w*|fls)\b)/,
+    reason: 'find without -delete only lists',
+  },
   { in: ['shell'], pattern: /^date(?:\s|$)(?!.*\s(?:-s|--set)\b)/, reason: 'date only reads the clock' },
-  { in: ['shell'], pattern: /^(?:env|hostname|hostnamectl(?:\s+status)?)$/, reason: 'the command only reads' },
-  { in: ['shell'], pattern: /^(?:gzip|gunzip|bzip2|xz|zstd)(?:\s+-\w+)*$|^(?:gzip|gunzip)\s+-\w*[cd]\w*/, reason: 'the command only filters its input' },
+  {
+    in: ['shell'],
+    pattern: /^(?:env|hostname|hostnamectl(?:\s+status)?)$/,
+    reason: 'the command only reads',
+  },
+  {
+    in: ['shell'],
+    pattern: /^(?:gzip|gunzip|bzip2|xz|zstd)(?:\s+-\w+)*$|^(?:gzip|gunzip)\s+-\w*[cd]\w*/,
+    reason: 'the command only filters its input',
+  },
   {
     in: ['shell'],
     pattern:
       /^(?:df|du|free|uptime|top|htop|atop|btop|iotop|iostat|vmstat|mpstat|pidstat|sar|nproc|lscpu|lsblk|blkid|lsof|ps|pgrep|pstree|w|who|last|dmesg|ss|netstat|ifconfig|ping6?|traceroute|tracepath|mtr|dig|nslookup|host|whois|telnet|arp|nc\s+-\w*z|ncat\s+-\w*z)(?:\s|$)/,
     reason: 'the command only observes the host',
   },
-  { in: ['shell'], pattern: /^ip\s+(?:-\S+\s+)*(?:a|addr|address|r|route|l|link|n|neigh)(?:\s+(?:show|list|ls)\b.*)?$/, reason: 'the command only observes the host' },
-  { in: ['shell'], pattern: /^journalctl(?:\s|$)(?!.*--(?:vacuum|rotate|flush|sync|relinquish))/, reason: 'journalctl only reads logs' },
+  {
+    in: ['shell'],
+    pattern: /^ip\s+(?:-\S+\s+)*(?:a|addr|address|r|route|l|link|n|neigh)(?:\s+(?:show|list|ls)\b.*)?$/,
+    reason: 'the command only observes the host',
+  },
+  {
+    in: ['shell'],
+    pattern: /^journalctl(?:\s|$)(?!.*--(?:vacuum|rotate|flush|sync|relinquish))/,
+    reason: 'journalctl only reads logs',
+  },
   {
     in: ['shell'],
     pattern:
@@ -395,14 +734,23 @@ const READ_RULES: readonly ReadRule[] = [
     reason: 'systemctl status only observes',
   },
   { in: ['shell'], pattern: /^nginx\s+-[tTvV]+\b/, reason: 'nginx -t only checks the configuration' },
-  { in: ['shell'], pattern: /^openssl\s+(?:x509|s_client|rand|version|verify|crl|asn1parse|ciphers|dgst|req\s.*-noout)\b/, reason: 'openssl only inspects certificates' },
+  {
+    in: ['shell'],
+    pattern: /^openssl\s+(?:x509|s_client|rand|version|verify|crl|asn1parse|ciphers|dgst|req\s.*-noout)\b/,
+    reason: 'openssl x509/s_client/rand change nothing',
+  },
   {
     in: ['shell'],
     pattern:
       /^(?:certbot\s+certificates|ufw\s+(?:status|show|app\s+list)|ip6?tables\s+(?:-t\s+\S+\s+)?(?:-[Lnv]+|-S|--list)|nft\s+list|crontab\s+-l)\b/,
     reason: 'the command only lists its configuration',
   },
-  { in: ['shell'], pattern: /^(?:pg_isready|pg_controldata|pg_config|psql|mysql|mariadb|redis-cli|ssh)(?:\s|$)/, reason: 'the client only connects' },
+  {
+    in: ['shell'],
+    pattern: /^(?:pg_isready|pg_controldata|pg_config|psql|mysql|mariadb|redis-cli|ssh)(?:\s|$)/,
+    reason: 'the client only connects',
+  },
+  { in: ['shell'], pattern: /^(?:curl|wget|http|https|xh)(?:\s|$)/, reason: 'an HTTP GET only reads' },
   {
     in: ['shell'],
     pattern:
@@ -411,28 +759,49 @@ const READ_RULES: readonly ReadRule[] = [
   },
   {
     in: ['shell'],
-    pattern: /^kubectl\s+(?:get|describe|logs|top|explain|version|cluster-info|api-resources|auth\s+can-i|rollout\s+(?:status|history))\b/,
+    pattern:
+      /^kubectl\s+(?:get|describe|logs|top|explain|version|cluster-info|api-resources|auth\s+can-i|rollout\s+(?:status|history))\b/,
     reason: 'kubectl get/logs only observe',
   },
-  { in: ['shell'], pattern: /^celery\b.*\s(?:inspect|status|report|result|list|graph)\b/, reason: 'celery inspect only observes' },
+  {
+    in: ['shell'],
+    pattern: /^celery\b.*\s(?:inspect|status|report|result|list|graph)\b/,
+    reason: 'celery inspect only observes',
+  },
   { in: ['shell'], pattern: /^rq\s+info\b/, reason: 'rq info only observes' },
   {
     in: ['shell'],
-    pattern: /^git\s+(?:status|log|diff|show|describe|rev-parse|ls-files|ls-remote|blame|shortlog|fetch|remote(?:\s+-v)?$|branch(?:\s+-[avr]+)*$)/,
+    pattern:
+      /^git\s+(?:status|log|diff|show|describe|rev-parse|ls-files|ls-remote|blame|shortlog|fetch|remote(?:\s+-v)?$|branch(?:\s+-[avr]+)*$)/,
     reason: 'git status/log only reads',
   },
   {
     in: ['shell'],
-    pattern: /^(?:fly(?:ctl)?|heroku|railway|render)\s+(?:logs|status|info|ps|releases|apps\s+list|machines?\s+(?:list|status)|config(?:\s+show)?$)/,
-    reason: 'the command only reads the platform\'s state',
+    pattern:
+      /^(?:fly(?:ctl)?|heroku|railway|render)\s+(?:logs|status|info|ps|releases|apps\s+list|machines?\s+(?:list|status)|config(?:\s+show)?$)/,
+    reason: "the command only reads the platform's state",
   },
-  { in: ['shell'], pattern: /^mc\s+(?:ls|du|stat|cat|find|tree|head|diff|ping|admin\s+info)\b/, reason: 'mc du/ls only read the bucket' },
-  { in: ['shell'], pattern: /^aws\s+\S+\s+(?:ls|describe-\S+|get-\S+|list-\S+)\b/, reason: 'the command only reads' },
-  { in: ['shell'], pattern: /^poetry\s+(?:shell|show|check|env\s+info)\b|^(?:python3?|node|ruby|perl|psql|pg_dump|redis-cli|docker|git)\s+(?:-V|--version|version)$/, reason: 'the command only reads' },
   {
     in: ['shell'],
-    pattern: /^(?:make|just|task)\s+(?:-\S+\s+)*[\w:.-]*(?:logs?|status|ps|health|healthcheck|check|stats|info|show|list|help|version|lint|doctor)[\w:.-]*$/,
-    reason: 'the target\'s name says it only observes',
+    pattern: /^mc\s+(?:ls|du|stat|cat|find|tree|head|diff|ping|admin\s+info)\b/,
+    reason: 'mc du/ls only read the bucket',
+  },
+  {
+    in: ['shell'],
+    pattern: /^aws\s+\S+\s+(?:ls|describe-\S+|get-\S+|list-\S+)\b/,
+    reason: 'the command only reads',
+  },
+  {
+    in: ['shell'],
+    pattern:
+      /^poetry\s+(?:shell|show|check|env\s+info)\b|^(?:python3?|node|ruby|perl|psql|pg_dump|redis-cli|docker|git)\s+(?:-V|--version|version)$/,
+    reason: 'the command only reads',
+  },
+  {
+    in: ['shell'],
+    pattern:
+      /^(?:make|just|task)\s+(?:-\S+\s+)*[\w:.-]*(?:logs?|status|ps|health|healthcheck|check|stats|info|show|list|help|version|lint|doctor)[\w:.-]*$/,
+    reason: "the target's name says it only observes",
   },
 ];
 
@@ -449,9 +818,13 @@ const RANK: Readonly<Record<Risk, number>> = { read: 0, write: 1, dangerous: 2, 
 const RULES_BY_SCOPE = groupByScope(RISK_RULES, (a, b) => RANK[b.risk] - RANK[a.risk]);
 const READS_BY_SCOPE = groupByScope(READ_RULES, () => 0);
 
-function groupByScope<T extends { readonly in: readonly Scope[] }>(rules: readonly T[], order: (a: T, b: T) => number): Map<Scope, T[]> {
+function groupByScope<T extends { readonly in: readonly Scope[] }>(
+  rules: readonly T[],
+  order: (a: T, b: T) => number,
+): Map<Scope, T[]> {
   const byScope = new Map<Scope, T[]>();
-  for (const rule of rules) for (const scope of rule.in) byScope.set(scope, [...(byScope.get(scope) ?? []), rule]);
+  for (const rule of rules)
+    for (const scope of rule.in) byScope.set(scope, [...(byScope.get(scope) ?? []), rule]);
   for (const list of byScope.values()) list.sort(order); // Array.prototype.sort is stable: table order holds within a level.
   return byScope;
 }
@@ -580,10 +953,12 @@ function parseShell(text: string, start: number): { commands: Command[]; end: nu
 
   const endWord = (): void => {
     if (word === null) return;
-    if (redirect === '<<' || redirect === '<<-') heredocs.push({ command, delimiter: word, strip: redirect === '<<-' });
+    if (redirect === '<<' || redirect === '<<-')
+      heredocs.push({ command, delimiter: word, strip: redirect === '<<-' });
     else if (redirect === '<<<') command.heredoc = word;
     else if (redirect !== null) {
-      if (!(/^[<>]&$/.test(redirect) && /^(?:\d+|-)$/.test(word))) command.redirects.push({ op: redirect.replace('&', ''), target: word });
+      if (!(/^[<>]&$/.test(redirect) && /^(?:\d+|-)$/.test(word)))
+        command.redirects.push({ op: redirect.replace('&', ''), target: word });
     } else command.words.push(word);
     redirect = null;
     word = null;
@@ -591,7 +966,8 @@ function parseShell(text: string, start: number): { commands: Command[]; end: nu
   };
   const endCommand = (pipedNext: boolean): void => {
     endWord();
-    if (command.words.length > 0 || command.redirects.length > 0 || command.heredoc !== undefined) commands.push(command);
+    if (command.words.length > 0 || command.redirects.length > 0 || command.heredoc !== undefined)
+      commands.push(command);
     else if (heredocs.some((h) => h.command === command)) commands.push(command);
     command = newCommand(pipedNext);
   };
@@ -732,15 +1108,20 @@ const ENV_VALUES = set('-u -C -S --unset --chdir');
 const NICE_VALUES = set('-n -c -p --adjustment --class --classdata');
 const TIMEOUT_VALUES = set('-s -k --signal --kill-after');
 const WATCH_VALUES = set('-n -d --interval');
-const XARGS_VALUES = set('-I -i -n -P -L -l -d -E -e -s -a --max-args --max-procs --delimiter --arg-file --replace');
+const XARGS_VALUES = set(
+  '-I -i -n -P -L -l -d -E -e -s -a --max-args --max-procs --delimiter --arg-file --replace',
+);
 const RUN_VALUES = set('--with --env-file --directory --project --python -p --package --extra --group');
-const DOCKER_GLOBAL_VALUES = set('-H --host -c --context --config -l --log-level --tlscacert --tlscert --tlskey');
-const COMPOSE_GLOBAL_VALUES = set('-f --file -p --project-name --env-file --profile --project-directory --ansi --parallel --progress');
+const DOCKER_GLOBAL_VALUES = set(
+  '-H --host -c --context --config -l --log-level --tlscacert --tlscert --tlskey',
+);
+const COMPOSE_GLOBAL_VALUES = set(
+  '-f --file -p --project-name --env-file --profile --project-directory --ansi --parallel --progress',
+);
 const EXEC_VALUES = set('-e --env -u --user -w --workdir --env-file --index --detach-keys');
 const RUN_CONTAINER_VALUES = set(
   '-e --env -u --user -w --workdir --env-file -v --volume -p --publish --name --network --net --entrypoint -l --label --mount -m --memory --cpus -h --hostname --add-host --restart --platform --pull --link --dns --log-driver --log-opt',
 );
-const KUBECTL_VALUES = set('-n --namespace -c --container --context -l --selector');
 const SSH_VALUES = set('-i -p -l -o -J -F -L -R -D -b -c -E -e -m -O -Q -S -W -w -B');
 const REDIS_VALUES = set(
   '-h -p -a -u -n -s -r -i -d --user --pass --cacert --cacertdir --cert --key --sni --pattern --count --quoted-pattern --rdb --functions-rdb --eval --intrinsic-latency --memkeys-samples -3 --resp3 --tls-ciphers --tls-ciphersuites',
@@ -748,10 +1129,18 @@ const REDIS_VALUES = set(
 const CURL_VALUES = set(
   '-H --header -u --user -o --output -w --write-out -A --user-agent -e --referer -b --cookie -c --cookie-jar -x --proxy -m --max-time --connect-timeout --retry --retry-delay --retry-max-time -K --config --cacert --capath --cert -E --key --resolve -r --range -U --proxy-user --limit-rate -y -Y -z --interface --dns-servers --oauth2-bearer --unix-socket --connect-to -D --dump-header',
 );
-const CURL_DATA = set('-d --data --data-raw --data-binary --data-ascii --data-urlencode --json -F --form --form-string');
-const WGET_VALUES = set('-O -o -a -t -T -U -P -e --header --user --password --output-document --output-file --tries --timeout --user-agent');
-const HTTPIE_VALUES = set('-a --auth -A --auth-type -o --output --session --session-read-only --verify --cert --cert-key --timeout --proxy');
-const FILTERS = set('grep egrep fgrep rg jq yq head tail sort uniq wc awk gawk sed cut tr column less more cat tee gzip gunzip zcat base64 xxd');
+const CURL_DATA = set(
+  '-d --data --data-raw --data-binary --data-ascii --data-urlencode --json -F --form --form-string',
+);
+const WGET_VALUES = set(
+  '-O -o -a -t -T -U -P -e --header --user --password --output-document --output-file --tries --timeout --user-agent',
+);
+const HTTPIE_VALUES = set(
+  '-a --auth -A --auth-type -o --output --session --session-read-only --verify --cert --cert-key --timeout --proxy',
+);
+const FILTERS = set(
+  'grep egrep fgrep rg jq yq head tail sort uniq wc awk gawk sed cut tr column less more cat tee gzip gunzip zcat base64 xxd',
+);
 const TRIVIAL = set('cd pushd popd sleep echo printf true false export set source . : wait');
 const SHELL_KEYWORDS = set('if then else elif fi do done while until for case esac in ! { } time');
 
@@ -774,10 +1163,19 @@ export function classifyStep(run: string, hint?: { lang?: string }): Classificat
   let text = run.replace(/\r\n?/g, '\n').trim();
   const inline = /^`([^`]+)`$/.exec(text);
   if (inline) text = inline[1]!.trim();
-  const lang = (/^[\w+-]*/.exec((hint?.lang ?? '').trim().replace(/^\{?\.?/, '').toLowerCase())?.[0] ?? '');
+  const lang =
+    /^[\w+-]*/.exec(
+      (hint?.lang ?? '')
+        .trim()
+        .replace(/^\{?\.?/, '')
+        .toLowerCase(),
+    )?.[0] ?? '';
   const mode: Mode = LANG_MODES[lang] ?? 'auto';
 
-  if (mode === 'output') return { kind: 'manual', risk: 'read', reason: 'example output, nothing to run' };
+  // An example answer (`{ "status": "ready", … }`) sometimes reaches here as a step; it runs nothing.
+  if (mode === 'output' || (mode === 'auto' && /^(?:\{\s*"|\[\s*[{"\d])/.test(text))) {
+    return { kind: 'manual', risk: 'read', reason: 'example output, nothing to run' };
+  }
   if (mode === 'sql') {
     sqlPieces(text, scan);
     if (scan.pieces.length > 0) scan.kinds.push('sql');
@@ -825,9 +1223,9 @@ function riskOf(pieces: readonly Piece[]): { risk: Risk; reason: string } {
 function unknownReason(piece: Piece): string {
   switch (piece.scope) {
     case 'sql':
-      return `${(/^\S+/.exec(piece.text)?.[0] ?? 'the statement').toUpperCase()} is not a read-only statement`;
+      return `${short(/^[A-Za-z_]+/.exec(piece.text)?.[0] ?? 'the statement').toUpperCase()} is not a read-only statement`;
     case 'redis':
-      return `${/^\S+/.exec(piece.text)?.[0] ?? 'the command'} is not a read-only Redis command`;
+      return `${short(/^\S+/.exec(piece.text)?.[0] ?? 'the command')} is not a read-only Redis command`;
     case 'code':
       return 'code that may change state';
     case 'config':
@@ -836,11 +1234,22 @@ function unknownReason(piece: Piece): string {
       return 'the request may change state';
     default: {
       const words = piece.text.split(' ');
-      const more = /^(?:docker|make|git|npm|yarn|pnpm|kubectl|systemctl|uv|poetry|apt|apt-get|just|python3?|node|bash|sh|ruby|perl|celery|rq)$/.test(words[0] ?? '');
-      const label = words.slice(0, more ? (words[1] === 'compose' ? 3 : 2) : 1).join(' ').replaceAll(PAYLOAD, '…');
-      return `\`${label}\` is not known to be read-only`;
+      const more =
+        /^(?:docker|make|git|npm|yarn|pnpm|kubectl|systemctl|uv|poetry|apt|apt-get|just|python3?|node|bash|sh|ruby|perl|celery|rq)$/.test(
+          words[0] ?? '',
+        );
+      const label = words
+        .slice(0, more ? (words[1] === 'compose' ? 3 : 2) : 1)
+        .join(' ')
+        .replaceAll(PAYLOAD, '…');
+      return `\`${short(label)}\` is not known to be read-only`;
     }
   }
+}
+
+/** short keeps a reason readable when it quotes a long word. */
+function short(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 /** scanLines reads shell or unlabelled text line by line: commands, bare SQL, Redis or HTTP, code, prose. */
@@ -892,7 +1301,8 @@ function scanLines(text: string, scan: Scan, depth: number): void {
     }
   }
   // Comments are the instruction only when there is nothing else (`# Dashboard → Settings → Deploy`).
-  if (scan.pieces.length === before && comments.length > 0) scan.pieces.push({ scope: 'prose', text: comments.join('\n') });
+  if (scan.pieces.length === before && comments.length > 0)
+    scan.pieces.push({ scope: 'prose', text: comments.join('\n') });
 }
 
 /** isSql tells a SQL statement from a shell command or a sentence that opens with the same word. */
@@ -922,7 +1332,7 @@ function isProse(line: string): boolean {
   const first = words[0]!;
   if (ASSIGNMENT.test(first)) return false;
   if (/^(?:[-*+•]|\d+[.)]|\[[ x]\])$/.test(first)) return true;
-  if (/^[A-Z]/.test(first) || /[^\x00-\x7f]/.test(first)) return true;
+  if (/^[A-Z]/.test(first) || /[^\p{ASCII}]/u.test(first)) return true;
   if (/:$/.test(first) || /^\w+:\/\//.test(first)) return true;
   const lower = first.toLowerCase();
   if (PROSE_WORDS.has(lower)) return true;
@@ -937,6 +1347,7 @@ function analyse(command: Command, scan: Scan, depth: number): void {
   const words = command.words;
   const assignments: string[] = [];
   let viaDocker = false;
+  let viaKubectl = false;
   let i = 0;
   let rest: string[] | undefined;
 
@@ -1018,6 +1429,7 @@ function analyse(command: Command, scan: Scan, depth: number): void {
         if (next !== 'exec') break;
         const dashes = words.indexOf('--', i);
         if (dashes < 0) break;
+        viaKubectl = true;
         i = dashes + 1;
         continue;
       }
@@ -1049,8 +1461,10 @@ function analyse(command: Command, scan: Scan, depth: number): void {
   const head = rest[0];
 
   if (head === undefined) {
-    if (command.redirects.length > 0) scan.pieces.push({ scope: 'shell', text: renderRedirects(command).trim() });
-    else if (assignments.length > 0) {
+    if (command.redirects.length > 0) {
+      scan.pieces.push({ scope: 'shell', text: renderRedirects(command).trim() });
+      scan.kinds.push(viaDocker ? 'docker' : 'shell');
+    } else if (assignments.length > 0) {
       // Settings alone (`DB_POOL_SIZE=50`) are an edit of `.env` for a person: no executor kind.
       scan.pieces.push({ scope: 'shell', text: assignments.join(' ') });
       if (viaDocker) scan.kinds.push('docker');
@@ -1061,7 +1475,11 @@ function analyse(command: Command, scan: Scan, depth: number): void {
   const out = payloads(rest, command, scan);
   scan.pieces.push({ scope: 'shell', text: out.join(' ') + renderRedirects(command) });
 
-  const kind = viaDocker ? 'docker' : (KIND_RULES.find((rule) => rule.pattern.test(head))?.kind ?? 'shell');
+  const kind = viaDocker
+    ? 'docker'
+    : viaKubectl
+      ? 'shell'
+      : (KIND_RULES.find((rule) => rule.pattern.test(head))?.kind ?? 'shell');
   if (kind === 'shell' && ((command.piped && FILTERS.has(head)) || TRIVIAL.has(head))) scan.trivial = true;
   else scan.kinds.push(kind);
 }
@@ -1144,7 +1562,8 @@ function payloads(words: string[], command: Command, scan: Scan): string[] {
         return [...words.slice(0, start), PAYLOAD];
       }
       if (command.heredoc !== undefined) {
-        for (const line of command.heredoc.split('\n')) if (line.trim()) scan.pieces.push(redisPiece(line.trim().split(/\s+/)));
+        for (const line of command.heredoc.split('\n'))
+          if (line.trim()) scan.pieces.push(redisPiece(line.trim().split(/\s+/)));
         return [...words, PAYLOAD];
       }
       const stdin = command.piped || words.includes('--pipe') || command.redirects.some((r) => r.op === '<');
@@ -1171,7 +1590,9 @@ function payloads(words: string[], command: Command, scan: Scan): string[] {
       const code = flag > 0 ? words[flag + 1] : command.heredoc;
       if (code === undefined) return words;
       scanCode(code.replaceAll(';', '\n'), 'code', scan, false);
-      return flag > 0 ? [...words.slice(0, flag + 1), PAYLOAD, ...words.slice(flag + 2)] : [...words, PAYLOAD];
+      return flag > 0
+        ? [...words.slice(0, flag + 1), PAYLOAD, ...words.slice(flag + 2)]
+        : [...words, PAYLOAD];
     }
     default:
       return words;
@@ -1181,8 +1602,14 @@ function payloads(words: string[], command: Command, scan: Scan): string[] {
 /** redisPiece is one Redis command, its name upper-cased (Redis commands are case-insensitive). */
 function redisPiece(words: readonly string[]): Piece {
   const [name = '', ...args] = words;
-  const sub = /^(?:MEMORY|CONFIG|CLIENT|SLOWLOG|LATENCY|CLUSTER|SCRIPT|FUNCTION|XGROUP|XINFO|OBJECT|COMMAND)$/i.test(name) && args[0];
-  return { scope: 'redis', text: [name.toUpperCase(), ...(sub ? [args[0]!.toUpperCase(), ...args.slice(1)] : args)].join(' ') };
+  const sub =
+    /^(?:MEMORY|CONFIG|CLIENT|SLOWLOG|LATENCY|CLUSTER|SCRIPT|FUNCTION|XGROUP|XINFO|OBJECT|COMMAND)$/i.test(
+      name,
+    ) && args[0];
+  return {
+    scope: 'redis',
+    text: [name.toUpperCase(), ...(sub ? [args[0]!.toUpperCase(), ...args.slice(1)] : args)].join(' '),
+  };
 }
 
 function httpPiece(method: string, url: string, scan: Scan): void {
@@ -1239,14 +1666,17 @@ function httpiePiece(words: readonly string[], scan: Scan): void {
   if (/^[A-Za-z]+$/.test(words[k] ?? '') && words[k + 1] !== undefined) method = words[k++]!;
   const url = words[k] ?? '';
   const items = words.slice(k + 1);
-  const data = words.includes('-f') || words.includes('--form') || items.some((w) => /^[^=:]+(?::=|=(?!=)|@)/.test(w));
+  const data =
+    words.includes('-f') || words.includes('--form') || items.some((w) => /^[^=:]+(?::=|=(?!=)|@)/.test(w));
   httpPiece(method || (data ? 'POST' : 'GET'), url, scan);
 }
 
 /** sqlPieces splits SQL into statements; an EXPLAIN without ANALYZE never runs its statement. */
 function sqlPieces(sql: string, scan: Scan): void {
   for (const statement of splitSql(sql)) {
-    const plansOnly = /^EXPLAIN\b/i.test(statement) && !/^EXPLAIN\s*(?:\([^)]*\bANALY[SZ]E\b(?!\s+(?:FALSE|OFF|0)\b)|ANALY[SZ]E\b)/i.test(statement);
+    const plansOnly =
+      /^EXPLAIN\b/i.test(statement) &&
+      !/^EXPLAIN\s*(?:\([^)]*\bANALY[SZ]E\b(?!\s+(?:FALSE|OFF|0)\b)|ANALY[SZ]E\b)/i.test(statement);
     scan.pieces.push({ scope: 'sql', text: plansOnly ? 'EXPLAIN' : statement });
   }
 }

@@ -24,7 +24,19 @@ export interface Chunk {
   readonly prose?: boolean;
 }
 
-const SHELL_LANGS = new Set(['', 'bash', 'sh', 'shell', 'zsh', 'console', 'shell-session', 'text', 'txt', 'plain', 'cmd']);
+const SHELL_LANGS = new Set([
+  '',
+  'bash',
+  'sh',
+  'shell',
+  'zsh',
+  'console',
+  'shell-session',
+  'text',
+  'txt',
+  'plain',
+  'cmd',
+]);
 const SQL_LANGS = new Set(['sql', 'psql', 'postgresql', 'postgres', 'pgsql', 'mysql', 'plpgsql']);
 const SQL_START =
   /^(?:SELECT|UPDATE|DELETE|INSERT|WITH|VACUUM|EXPLAIN|CREATE|DROP|ALTER|TRUNCATE|GRANT|REVOKE|REINDEX|ANALYZE|BEGIN|COMMIT|SET|SHOW|CLUSTER|REFRESH|DO|COPY)\b/;
@@ -42,7 +54,7 @@ export function conditionOf(text: string): string | undefined {
   const stripped = text.replace(NUMBERING, '').trim();
   const normalised = normalise(stripped);
   const match = CONDITION.exec(normalised);
-  if (!match || match.index !== 0) return undefined;
+  if (match?.index !== 0) return undefined;
   // `on` and `when` also open ordinary sentences; only a short clause ending in ":" or "→" counts.
   const rest = stripped
     .slice(match[0].length)
@@ -59,7 +71,8 @@ function commentText(line: string, lang: string): string | undefined {
   const trimmed = line.trim();
   if (trimmed.startsWith('#!')) return undefined;
   if (trimmed.startsWith('#')) return trimmed.replace(/^#+\s?/, '');
-  if (trimmed.startsWith('--') && (SQL_LANGS.has(lang) || !/^--\w/.test(trimmed))) return trimmed.replace(/^--+\s?/, '');
+  if (trimmed.startsWith('--') && (SQL_LANGS.has(lang) || !/^--\w/.test(trimmed)))
+    return trimmed.replace(/^--+\s?/, '');
   if (trimmed.startsWith('//')) return trimmed.replace(/^\/\/+\s?/, '');
   return undefined;
 }
@@ -125,7 +138,13 @@ function splitShell(lines: string[], firstLine: number, lang: string): Chunk[] {
     if (texts.length > 1 && texts.every((text) => /^\s*\d+[.)]\s/.test(text))) {
       // A numbered list written as comments: each line is its own instruction.
       for (const comment of comments) {
-        chunks.push({ run: comment.text.replace(NUMBERING, '').trim(), line: comment.line, lang, prose: true, ...(condition ? { when: condition } : {}) });
+        chunks.push({
+          run: comment.text.replace(NUMBERING, '').trim(),
+          line: comment.line,
+          lang,
+          prose: true,
+          ...(condition ? { when: condition } : {}),
+        });
       }
       comments = [];
       return;
@@ -133,7 +152,12 @@ function splitShell(lines: string[], firstLine: number, lang: string): Chunk[] {
     if (last && (EXPECTED.test(normalise(texts[0]!)) || /^\s*[{[]/.test(texts[0]!))) {
       last.expect = [last.expect, texts.join('\n')].filter(Boolean).join('\n');
     } else {
-      const cleaned = texts.map((t) => t.replace(NUMBERING, '').replace(/^(?:→|->|=>)\s*/, '').trim());
+      const cleaned = texts.map((t) =>
+        t
+          .replace(NUMBERING, '')
+          .replace(/^(?:→|->|=>)\s*/, '')
+          .trim(),
+      );
       const titled = cleaned.length > 1 && !/^(?:→|->|=>)/.test(texts[0]!.trim());
       const [head, ...rest] = titled ? cleaned : ['', ...cleaned];
       const instruction = rest.filter(Boolean).join('\n');
@@ -209,7 +233,12 @@ function splitShell(lines: string[], firstLine: number, lang: string): Chunk[] {
       quote = openQuote(lines[i]!, quote);
     }
     // A bare `cd` only makes sense with the command after it; keep them together.
-    while (/^\s*cd\s+\S+\s*$/.test(text.split('\n').pop()!) && i + 1 < lines.length && lines[i + 1]!.trim() !== '' && commentText(lines[i + 1]!, lang) === undefined) {
+    while (
+      /^\s*cd\s+\S+\s*$/.test(text.split('\n').pop()!) &&
+      i + 1 < lines.length &&
+      lines[i + 1]!.trim() !== '' &&
+      commentText(lines[i + 1]!, lang) === undefined
+    ) {
       i++;
       text += `\n${lines[i]}`;
     }

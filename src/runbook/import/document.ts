@@ -15,9 +15,10 @@ import type {
   Slo,
   Step,
 } from '../schema.ts';
+import type { Found } from './checks.ts';
 import { normalise, roleOf, type SectionRole, wordPattern, wordsOf } from './lexicon/index.ts';
 import type { Block, List, Section } from './markdown.ts';
-import { cleanTitle, IdPool, entriesOf, labelOf, slugify, textsOf } from './outline.ts';
+import { cleanTitle, entriesOf, IdPool, labelOf, slugify, textsOf } from './outline.ts';
 import { looksLikeScenario, readScenario } from './scenarios.ts';
 import { parseSchedule } from './schedule.ts';
 import { numberSteps, stepFromText, stepsOfBlock } from './steps.ts';
@@ -31,7 +32,6 @@ import {
   readSlo,
   readSloTable,
 } from './tables.ts';
-import type { Found } from './checks.ts';
 
 /** Collected is everything the walk found, before checks are derived and the model assembled. */
 export interface Collected {
@@ -125,7 +125,8 @@ export function readDocument(root: Section): Collected {
       switch (kindOfTable(block, role)) {
         case 'severities':
           for (const level of readSeverityTable(block)) {
-            if (!collected.severities.some((other) => other.id === level.id)) collected.severities.push(level);
+            if (!collected.severities.some((other) => other.id === level.id))
+              collected.severities.push(level);
           }
           break;
         case 'alerts':
@@ -150,22 +151,34 @@ export function readDocument(root: Section): Collected {
   const readLabels = (section: Section, role: SectionRole | undefined): void => {
     const lines: { raw: string; line: number }[] = [];
     for (const block of section.blocks) {
-      if (block.type === 'paragraph') block.raw.split('\n').forEach((raw, i) => lines.push({ raw, line: block.line + i }));
-      if (block.type === 'list') for (const item of block.items) lines.push({ raw: item.raw, line: item.line });
+      if (block.type === 'paragraph') {
+        for (const [i, raw] of block.raw.split('\n').entries()) lines.push({ raw, line: block.line + i });
+      }
+      if (block.type === 'list')
+        for (const item of block.items) lines.push({ raw: item.raw, line: item.line });
     }
     for (const { raw, line } of lines) {
       const label = labelOf(raw);
-      if (!label || !label.rest) continue;
+      if (!label?.rest) continue;
       if (role === 'slos') {
         const slo = readSlo(label.label, label.rest, undefined, line);
         if (slo) collected.slos.push(slo);
-      } else if ((role === 'contacts' || role === 'escalation') && !/^https?:|\b(?:19|20)\d\d\b/.test(label.rest)) {
+      } else if (
+        (role === 'contacts' || role === 'escalation') &&
+        !/^https?:|\b(?:19|20)\d\d\b/.test(label.rest)
+      ) {
         collected.contacts.push(contactOf(label.label, label.rest, line));
       }
       const url = /^https?:\/\/\S+$/.exec(label.rest.trim())?.[0];
       if (url) {
         collected.urls.push({
-          step: { run: `curl ${url}`, kind: 'http', risk: 'read', description: label.label, source: { line } },
+          step: {
+            run: `curl ${url}`,
+            kind: 'http',
+            risk: 'read',
+            description: label.label,
+            source: { line },
+          },
           prose: '',
         });
       }
@@ -176,7 +189,8 @@ export function readDocument(root: Section): Collected {
   const readProseAlerts = (section: Section, steps: Step[]): void => {
     section.blocks.forEach((block, index) => {
       const next = section.blocks[index + 1];
-      if (block.type !== 'paragraph' || next?.type !== 'list' || !ALERTS_WORDS.test(normalise(block.text))) return;
+      if (block.type !== 'paragraph' || next?.type !== 'list' || !ALERTS_WORDS.test(normalise(block.text)))
+        return;
       for (const item of next.items) {
         const label = labelOf(item.raw);
         const name = label?.label ?? item.text.split(/[:—–]/)[0]!.trim();
@@ -207,7 +221,13 @@ export function readDocument(root: Section): Collected {
     return true;
   };
 
-  const maintenanceTask = (title: string, when: string | undefined, steps: Step[], line: number, objective?: string): MaintenanceTask => {
+  const maintenanceTask = (
+    title: string,
+    when: string | undefined,
+    steps: Step[],
+    line: number,
+    objective?: string,
+  ): MaintenanceTask => {
     const schedule = when ? parseSchedule(when) : undefined;
     return {
       id: taskIds.take(title),
@@ -242,7 +262,12 @@ export function readDocument(root: Section): Collected {
     const steps: Step[] = [];
     for (const entry of entriesOf(section)) {
       if (entry.kind === 'label') {
-        const role = roleOf(entry.label, (lexicon) => lexicon.roles, ['frequency', 'window', 'objective'] as const, 'roles');
+        const role = roleOf(
+          entry.label,
+          (lexicon) => lexicon.roles,
+          ['frequency', 'window', 'objective'] as const,
+          'roles',
+        );
         if ((role === 'frequency' || role === 'window') && entry.rest) timing.push(entry.rest);
         else if (role === 'objective' && entry.rest) objective = entry.rest;
         continue;
@@ -260,7 +285,9 @@ export function readDocument(root: Section): Collected {
     }
     addFound(steps, section);
     const when = timing.length > 0 ? timing.join('; ') : undefined;
-    collected.maintenance.push(maintenanceTask(cleanTitle(section.title), when, steps, section.line, objective));
+    collected.maintenance.push(
+      maintenanceTask(cleanTitle(section.title), when, steps, section.line, objective),
+    );
   };
 
   const readProcedure = (section: Section, category: Procedure['category']): void => {
@@ -271,7 +298,9 @@ export function readDocument(root: Section): Collected {
         // A table of contents is an ordered list of links, not a procedure.
         const items = block.items.filter((item) => !/^\s*\[[^\]]*\]\([^)]*\)\s*$/.test(item.raw));
         if (items.length === 0) continue;
-        steps.push(...stepsOfBlock({ ...block, items }).filter((step) => block.ordered || step.kind !== 'manual'));
+        steps.push(
+          ...stepsOfBlock({ ...block, items }).filter((step) => block.ordered || step.kind !== 'manual'),
+        );
       }
     }
     if (steps.length === 0) return;
@@ -291,7 +320,8 @@ export function readDocument(root: Section): Collected {
       const scenario = readScenario(section, scenarioIds);
       collected.scenarios.push(scenario);
       const prose = proseOf(section);
-      for (const step of [...scenario.diagnosis!, ...scenario.actions!]) collected.found.push({ step, prose });
+      for (const step of [...scenario.diagnosis!, ...scenario.actions!])
+        collected.found.push({ step, prose });
       return;
     }
     const own = section.level > 0 ? roleOfTitle(section.title) : undefined;
@@ -304,7 +334,13 @@ export function readDocument(root: Section): Collected {
       if (own !== 'maintenance' || section.children.length === 0) readMaintenance(section);
     } else if (section.level > 0 && !isChecklist) {
       const category =
-        role === 'security' ? 'security' : role === 'deploy' ? 'deploy' : role === 'reference' ? 'reference' : undefined;
+        role === 'security'
+          ? 'security'
+          : role === 'deploy'
+            ? 'deploy'
+            : role === 'reference'
+              ? 'reference'
+              : undefined;
       readProcedure(section, category);
     }
     const next: Context = {

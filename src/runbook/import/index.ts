@@ -5,10 +5,17 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { VigieError } from '../../errors.ts';
-import { type Alert, type Check, type Contact, type EscalationLevel, Runbook, type RunbookConfig } from '../schema.ts';
-import { normalise } from './lexicon/index.ts';
+import {
+  type Alert,
+  type Check,
+  type Contact,
+  type EscalationLevel,
+  Runbook,
+  type RunbookConfig,
+} from '../schema.ts';
 import { deriveChecks } from './checks.ts';
 import { readDocument } from './document.ts';
+import { normalise } from './lexicon/index.ts';
 import { parseMarkdown } from './markdown.ts';
 import { cleanTitle, slugify } from './outline.ts';
 import { looksBinary, repairText } from './text-repair.ts';
@@ -38,8 +45,13 @@ const TITLE_NOISE =
 function nameOf(title: string, file: string | undefined): string {
   const cleaned = cleanTitle(title);
   const parts = cleaned.split(/\s+[-–—|:]\s+/);
-  const named = parts.map((part) => part.replace(TITLE_NOISE, '').replace(/\s+/g, ' ').trim()).filter(Boolean);
-  const fromFile = file?.split('/').pop()?.replace(/\.[^.]+$/, '');
+  const named = parts
+    .map((part) => part.replace(TITLE_NOISE, '').replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
+  const fromFile = file
+    ?.split('/')
+    .pop()
+    ?.replace(/\.[^.]+$/, '');
   return named[0] ?? (cleaned || fromFile || 'Imported runbook');
 }
 
@@ -87,7 +99,8 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
     text = decoded.text;
     repaired = decoded.repaired;
     if (decoded.repaired) notes.push(`text was double-encoded through ${decoded.repaired}; repaired`);
-    if (decoded.lost > 0) notes.push(`${decoded.lost} byte(s) lost in an earlier re-encoding could not be recovered`);
+    if (decoded.lost > 0)
+      notes.push(`${decoded.lost} byte(s) lost in an earlier re-encoding could not be recovered`);
   }
   const { data, body, offset } = splitFrontMatter(text.replace(/\r\n?/g, '\n'));
   const root = parseMarkdown(body, offset);
@@ -99,17 +112,21 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
   const alerts = [...collected.alerts];
   for (const { alert, step } of collected.proseAlerts) {
     const check = step && checks.find((candidate) => candidate.source?.line === step.source?.line);
-    if (!alerts.some((other) => other.id === alert.id)) alerts.push(check ? { ...alert, check: check.id } : alert);
+    if (!alerts.some((other) => other.id === alert.id))
+      alerts.push(check ? { ...alert, check: check.id } : alert);
   }
   linkAlerts(alerts, checks);
   const contacts = dedupeById(collected.contacts);
   const escalation = linkContacts(collected.escalation, contacts);
 
-  const frontName = typeof data.name === 'string' ? data.name : typeof data.title === 'string' ? data.title : undefined;
+  const frontName =
+    typeof data.name === 'string' ? data.name : typeof data.title === 'string' ? data.title : undefined;
   const model = {
     name: frontName ?? nameOf(title, options.file),
     ...(typeof data.description === 'string' ? { description: data.description } : {}),
-    ...(typeof data.version === 'string' || typeof data.version === 'number' ? { version: String(data.version) } : {}),
+    ...(typeof data.version === 'string' || typeof data.version === 'number'
+      ? { version: String(data.version) }
+      : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
     ...(checks.length > 0 ? { checks } : {}),
     ...(alerts.length > 0 ? { alerts } : {}),
@@ -140,7 +157,11 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
 
 function dedupeById<T extends { id: string }>(items: T[]): T[] {
   const seen = new Set<string>();
-  return items.filter((item) => (seen.has(item.id) ? false : (seen.add(item.id), true)));
+  return items.filter((item) => {
+    if (seen.has(item.id)) return false;
+    seen.add(item.id);
+    return true;
+  });
 }
 
 /**
@@ -148,7 +169,8 @@ function dedupeById<T extends { id: string }>(items: T[]): T[] {
  * health). A disk alert with no disk command in the document still needs a disk probe: one is added.
  */
 function linkAlerts(alerts: Alert[], checks: Check[]): void {
-  const first = (probe: Check['probe']): string | undefined => checks.find((check) => check.probe === probe)?.id;
+  const first = (probe: Check['probe']): string | undefined =>
+    checks.find((check) => check.probe === probe)?.id;
   for (const alert of alerts) {
     if (alert.check) continue;
     const words = normalise(`${alert.name ?? ''} ${alert.original?.when ?? ''}`);
@@ -157,7 +179,14 @@ function linkAlerts(alerts: Alert[], checks: Check[]): void {
     else if (/disk|disque|storage|stockage/.test(words)) {
       check = first('disk');
       if (!check) {
-        checks.push({ id: 'disk', name: 'Disk usage of /', probe: 'disk', target: '/', expect: [], ...(alert.source ? { source: alert.source } : {}) });
+        checks.push({
+          id: 'disk',
+          name: 'Disk usage of /',
+          probe: 'disk',
+          target: '/',
+          expect: [],
+          ...(alert.source ? { source: alert.source } : {}),
+        });
         check = 'disk';
       }
     } else if (/health|down|latenc|error|erreur|p\d\d/.test(words)) check = first('http');
@@ -167,7 +196,12 @@ function linkAlerts(alerts: Alert[], checks: Check[]): void {
 
 /** linkContacts turns the names an escalation level notifies ("Primary On-Call") into contact ids where a contact matches. */
 function linkContacts(levels: EscalationLevel[], contacts: readonly Contact[]): EscalationLevel[] {
-  const key = (text: string): string => normalise(text).split(/[^a-z0-9]+/).filter(Boolean).sort().join(' ');
+  const key = (text: string): string =>
+    normalise(text)
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean)
+      .sort()
+      .join(' ');
   const ids = new Map<string, string>();
   for (const contact of contacts) {
     for (const name of [contact.id, contact.name, contact.role]) if (name) ids.set(key(name), contact.id);

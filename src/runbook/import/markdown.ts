@@ -62,6 +62,9 @@ export interface Section {
 }
 
 const parser = new MarkdownIt('default', { html: false, linkify: false, typographer: false });
+// Only block structure is read; inline text is kept raw and simplified by plainText, which spares
+// markdown-it's inline pass (emphasis pairing and the rest) on every paragraph.
+parser.core.ruler.disable(['inline', 'text_join']);
 
 /** plainText strips inline Markdown (emphasis, code spans, links) from a raw inline string. */
 export function plainText(raw: string): string {
@@ -107,7 +110,12 @@ export function parseMarkdown(source: string, lineOffset = 0): Section {
       case 'paragraph_open': {
         const inline = tokens[index + 1]!;
         index += 3;
-        return { type: 'paragraph', raw: inline.content, text: plainText(inline.content), line: lineOf(token) };
+        return {
+          type: 'paragraph',
+          raw: inline.content,
+          text: plainText(inline.content),
+          line: lineOf(token),
+        };
       }
       case 'fence':
       case 'code_block':

@@ -2,15 +2,16 @@
  * Reading aids over the Markdown outline: clean titles, identifiers, bold labels ("**Symptômes:**"),
  * and the flattening of a section into the ordered labels and blocks the extractors walk.
  */
+
+import { normalise } from './lexicon/index.ts';
 import type { Block, Section } from './markdown.ts';
 import { plainText } from './markdown.ts';
-import { normalise } from './lexicon/index.ts';
 
 /** cleanTitle drops decoration from a heading: emoji and symbols, numbering ("3.1", "A."), stray punctuation. */
 export function cleanTitle(title: string): string {
   return title
     .replace(/\uFFFD/g, '')
-    .replace(/[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]/gu, '')
+    .replace(/\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|\u20e3/gu, '')
     .replace(/^\s*(?:\d+(?:\.\d+)*|[A-Z])[.)]\s+/, '')
     .replace(/^\s*\d+(?:\.\d+)+\s+/, '')
     .replace(/^[\s\-–—:•|]+|[\s\-–—:•|]+$/g, '')
@@ -31,11 +32,15 @@ export function slugify(text: string): string {
 /** IdPool hands out unique identifiers, suffixing `-2`, `-3` on collisions. */
 export class IdPool {
   private readonly used = new Set<string>();
+  // Next suffix to try per base, so a document with thousands of alike titles stays linear.
+  private readonly next = new Map<string, number>();
   /** take gives a free identifier made from the text. */
   take(text: string): string {
     const base = slugify(text);
     let id = base;
-    for (let n = 2; this.used.has(id); n++) id = `${base}-${n}`;
+    let n = this.next.get(base) ?? 2;
+    while (this.used.has(id)) id = `${base}-${n++}`;
+    this.next.set(base, n);
     this.used.add(id);
     return id;
   }
@@ -62,14 +67,29 @@ export function labelOf(raw: string, loose = false): Label | undefined {
 
 /** Entry is one step of a section read in order: a label (heading or bold label) or a block. */
 export type Entry =
-  | { readonly kind: 'label'; readonly label: string; readonly rest: string; readonly restRaw: string; readonly line: number; readonly heading: boolean }
+  | {
+      readonly kind: 'label';
+      readonly label: string;
+      readonly rest: string;
+      readonly restRaw: string;
+      readonly line: number;
+      readonly heading: boolean;
+    }
   | { readonly kind: 'block'; readonly block: Block };
 
 /** entriesOf flattens a section and its sub-sections into labels and blocks, in document order. */
 export function entriesOf(section: Section): Entry[] {
   const entries: Entry[] = [];
   const visit = (current: Section, top: boolean): void => {
-    if (!top) entries.push({ kind: 'label', label: current.title, rest: '', restRaw: '', line: current.line, heading: true });
+    if (!top)
+      entries.push({
+        kind: 'label',
+        label: current.title,
+        rest: '',
+        restRaw: '',
+        line: current.line,
+        heading: true,
+      });
     for (const block of current.blocks) {
       if (block.type === 'paragraph') {
         // A paragraph may hold several "**Label:** value" lines joined by hard breaks.
@@ -78,7 +98,10 @@ export function entriesOf(section: Section): Entry[] {
         const flush = (offset: number): void => {
           if (pending.length === 0) return;
           const raw = pending.join('\n');
-          entries.push({ kind: 'block', block: { type: 'paragraph', raw, text: plainText(raw), line: block.line + offset } });
+          entries.push({
+            kind: 'block',
+            block: { type: 'paragraph', raw, text: plainText(raw), line: block.line + offset },
+          });
           pending = [];
         };
         lines.forEach((line, offset) => {

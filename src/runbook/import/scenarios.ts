@@ -9,11 +9,18 @@ import { formatDuration } from '../units.ts';
 import { LEXICONS, normalise, roleOf, type SectionRole, wordPattern, wordsOf } from './lexicon/index.ts';
 import type { Block, Section } from './markdown.ts';
 import { cleanTitle, type Entry, entriesOf, type IdPool, textsOf } from './outline.ts';
-import { numberSteps, stepsOfBlock, stepFromText } from './steps.ts';
+import { numberSteps, stepFromText, stepsOfBlock } from './steps.ts';
 
 type FieldRole = Extract<
   SectionRole,
-  'resolution_time' | 'restore_backup' | 'symptoms' | 'causes' | 'diagnosis' | 'actions' | 'priority' | 'prevention'
+  | 'resolution_time'
+  | 'restore_backup'
+  | 'symptoms'
+  | 'causes'
+  | 'diagnosis'
+  | 'actions'
+  | 'priority'
+  | 'prevention'
 >;
 // Order matters: "Temps de résolution" must be read as a time before "résolution" as actions.
 const FIELD_ROLES: readonly FieldRole[] = [
@@ -180,7 +187,13 @@ export function readScenario(section: Section, ids: IdPool): Scenario {
         continue;
       }
       // A label that names no field ("**Query DB lente:**") is text of the current field.
-      if (field) readText(field, `${entry.label}: ${entry.rest}`.trim(), `**${entry.label}:** ${entry.restRaw}`, entry.line);
+      if (field)
+        readText(
+          field,
+          `${entry.label}: ${entry.rest}`.trim(),
+          `**${entry.label}:** ${entry.restRaw}`,
+          entry.line,
+        );
       continue;
     }
     if (field) readText(field, '', '', entry.block.line, entry.block);

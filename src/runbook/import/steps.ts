@@ -52,10 +52,20 @@ export function inlineCommand(raw: string): string | undefined {
 }
 
 /** stepFromText makes a step from one sentence: its inline command if it has one, else a manual step. */
-export function stepFromText(raw: string, text: string, line: number, context: StepContext = {}): Step | undefined {
+export function stepFromText(
+  raw: string,
+  text: string,
+  line: number,
+  context: StepContext = {},
+): Step | undefined {
   if (!text.trim()) return undefined;
   const command = inlineCommand(raw);
-  const description = command ? text.replace(command, '').replace(/[\s:–—-]+$/, '').trim() : undefined;
+  const description = command
+    ? text
+        .replace(command, '')
+        .replace(/[\s:–—-]+$/, '')
+        .trim()
+    : undefined;
   return toStep(
     {
       run: command ?? text,
@@ -89,7 +99,10 @@ function stepsOfItem(item: ListItem, context: StepContext): Step[] {
     }
   }
   const own = stepFromText(raw, text, item.line, when ? { when } : {});
-  return [...(own ? [own] : []), ...item.blocks.flatMap((block) => stepsOfBlock(block, when ? { when } : {}))];
+  return [
+    ...(own ? [own] : []),
+    ...item.blocks.flatMap((block) => stepsOfBlock(block, when ? { when } : {})),
+  ];
 }
 
 /** stepsOfBlock reads any block as steps. */

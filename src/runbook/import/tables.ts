@@ -59,12 +59,18 @@ export function kindOfTable(table: Table, sectionRole?: string): TableKind {
   const share = (test: (cell: string) => boolean): number =>
     firsts.length === 0 ? 0 : firsts.filter(test).length / firsts.length;
   if (share((cell) => ESCALATION_TIME.test(cell)) >= 0.5) return 'escalation';
-  if (share((cell) => normaliseSeverity(cell) !== undefined && cell.length <= 24) >= 0.75 && columns.name === undefined) {
+  if (
+    share((cell) => normaliseSeverity(cell) !== undefined && cell.length <= 24) >= 0.75 &&
+    columns.name === undefined
+  ) {
     return 'severities';
   }
   if (columns.condition !== undefined) return 'alerts';
   if (columns.target !== undefined || sectionRole === 'slos') return 'slos';
-  if (columns.contact !== undefined || table.rows.some((row) => row.some((cell) => /@|support/i.test(cell)))) {
+  if (
+    columns.contact !== undefined ||
+    table.rows.some((row) => row.some((cell) => /@|support/i.test(cell)))
+  ) {
     return 'contacts';
   }
   return 'other';
@@ -80,7 +86,8 @@ export function readSeverityTable(table: Table): SeverityLevel[] {
     const responseCell = columns.response_time !== undefined ? row[columns.response_time] : undefined;
     const response = responseCell ? durationIn(responseCell) : undefined;
     const descriptionIndex =
-      columns.description ?? row.findIndex((cell, i) => i > 0 && i !== columns.response_time && cell.trim() !== '');
+      columns.description ??
+      row.findIndex((cell, i) => i > 0 && i !== columns.response_time && cell.trim() !== '');
     const description = descriptionIndex >= 0 ? row[descriptionIndex] : undefined;
     levels.push({
       id: found.id,
@@ -105,7 +112,8 @@ const amount = (value: string, unit: string | undefined): string => {
   if (!unit) return number;
   const lower = unit.toLowerCase();
   if (lower === '%') return `${number}%`;
-  if (['ms', 's', 'sec', 'min', 'm', 'h'].includes(lower)) return `${number}${lower === 'sec' ? 's' : lower === 'min' ? 'm' : lower}`;
+  if (['ms', 's', 'sec', 'min', 'm', 'h'].includes(lower))
+    return `${number}${lower === 'sec' ? 's' : lower === 'min' ? 'm' : lower}`;
   return number;
 };
 
@@ -113,7 +121,8 @@ const amount = (value: string, unit: string | undefined): string => {
 export function ruleFromCondition(condition: string, name = ''): string | undefined {
   const text = normalise(`${condition}`);
   const fails = FAILS.exec(text);
-  if (fails && /fail|echec|down|check/.test(`${text} ${normalise(name)}`)) return `fails ${fails[1] ?? fails[2]} times`;
+  if (fails && /fail|echec|down|check/.test(`${text} ${normalise(name)}`))
+    return `fails ${fails[1] ?? fails[2]} times`;
   const comparison = COMPARISON.exec(condition);
   if (!comparison) return undefined;
   const op = symbol(comparison[1]!);
@@ -122,9 +131,12 @@ export function ruleFromCondition(condition: string, name = ''): string | undefi
   const over = window ? ` over ${durationIn(window) ?? window}` : '';
   const context = normalise(`${name} ${condition}`);
   const percentile = PERCENTILE.exec(context);
-  if (percentile) return `p${percentile[1]}(latency) ${op} ${value} over ${window ? (durationIn(window) ?? window) : '5m'}`;
-  if (/latenc|latency|response time|temps de reponse/.test(context)) return `p95(latency) ${op} ${value}${over || ' over 5m'}`;
-  if (/error|erreur/.test(context) && value.endsWith('%')) return `error_rate ${op} ${value}${over || ' over 5m'}`;
+  if (percentile)
+    return `p${percentile[1]}(latency) ${op} ${value} over ${window ? (durationIn(window) ?? window) : '5m'}`;
+  if (/latenc|latency|response time|temps de reponse/.test(context))
+    return `p95(latency) ${op} ${value}${over || ' over 5m'}`;
+  if (/error|erreur/.test(context) && value.endsWith('%'))
+    return `error_rate ${op} ${value}${over || ' over 5m'}`;
   return `value ${op} ${value}${over ? ` for ${over.slice(6)}` : ''}`;
 }
 
@@ -138,7 +150,9 @@ export function readAlertTable(table: Table): Alert[] {
     const condition = columns.condition !== undefined ? row[columns.condition]?.trim() : undefined;
     if (!name || !condition) return;
     const severityCell = columns.severity !== undefined ? row[columns.severity] : undefined;
-    const severity: NormalisedSeverity | undefined = severityCell ? normaliseSeverity(severityCell) : undefined;
+    const severity: NormalisedSeverity | undefined = severityCell
+      ? normaliseSeverity(severityCell)
+      : undefined;
     const when = ruleFromCondition(condition, name);
     alerts.push({
       id: slugify(name),
@@ -164,14 +178,25 @@ function indicatorOf(name: string, target: string): Slo['indicator'] {
 }
 
 /** readSlo reads one SLO from its name, its target ("< 200ms", "99.5% uptime") and an optional critical bound. */
-export function readSlo(name: string, targetText: string, criticalText: string | undefined, line: number): Slo | undefined {
+export function readSlo(
+  name: string,
+  targetText: string,
+  criticalText: string | undefined,
+  line: number,
+): Slo | undefined {
   const indicator = indicatorOf(name, targetText);
   const percentile = PERCENTILE.exec(normalise(name))?.[1];
   const measure =
-    indicator === 'latency' ? `p${percentile ?? '95'}(latency)` : indicator === 'error_rate' ? 'error_rate' : 'value';
+    indicator === 'latency'
+      ? `p${percentile ?? '95'}(latency)`
+      : indicator === 'error_rate'
+        ? 'error_rate'
+        : 'value';
   const bound = (text: string): string | undefined => {
     const comparison = COMPARISON.exec(text);
-    return comparison ? `${measure} ${symbol(comparison[1]!)} ${amount(comparison[2]!, comparison[3])}` : undefined;
+    return comparison
+      ? `${measure} ${symbol(comparison[1]!)} ${amount(comparison[2]!, comparison[3])}`
+      : undefined;
   };
   const percent = /(\d+(?:[.,]\d+)?)\s*%/.exec(targetText);
   const slo: Slo = {
@@ -215,7 +240,9 @@ export function readEscalationTable(table: Table): EscalationLevel[] {
     const time = row[0] ?? '';
     const who = row.slice(1).find((cell) => cell.trim() !== '');
     if (!who) return [];
-    const after = /^\s*T\s*(?:\+\s*0|0)\s*$/i.test(time) ? '0m' : (durationIn(time.replace(/^\s*T\s*\+\s*/i, '')) ?? '0m');
+    const after = /^\s*T\s*(?:\+\s*0|0)\s*$/i.test(time)
+      ? '0m'
+      : (durationIn(time.replace(/^\s*T\s*\+\s*/i, '')) ?? '0m');
     return [
       {
         after: after === '0s' ? '0m' : after,
@@ -237,7 +264,9 @@ export function contactOf(role: string, reach: string, line: number, severities?
   const phone = email ? undefined : PHONE.exec(reach)?.[0];
   const url = email || phone ? undefined : URL.exec(reach)?.[0];
   const levels = severities
-    ? [...severities.matchAll(/[^/,;]+/g)].map((part) => normaliseSeverity(part[0])?.id).filter((id) => id !== undefined)
+    ? [...severities.matchAll(/[^/,;]+/g)]
+        .map((part) => normaliseSeverity(part[0])?.id)
+        .filter((id) => id !== undefined)
     : [];
   const name = email || phone || url ? role : reach.trim() || role;
   return {

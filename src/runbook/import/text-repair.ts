@@ -196,6 +196,7 @@ function scanRun(
     else if (b === NO_BYTE) return NONE;
   }
   let complete = 0;
+  let fragments = 0;
   let strong = false;
   let weak = false;
   let cut = false;
@@ -231,6 +232,7 @@ function scanRun(
         }
       } else if (prefixIsCommon(lead, second)) cut = true;
       else weak = true;
+      fragments++;
       lost += need + 1;
       i += 1 + k;
       continue;
@@ -254,9 +256,11 @@ function scanRun(
   s.written = o;
   s.lost = lost;
   s.aGrave = graved;
-  if (strong || complete >= 2) return STRONG;
-  if (cut) return CUT;
-  if (weak) return WEAK;
+  // Lost bytes are rare; a run with more broken sequences than whole ones is some other
+  // encoding's bytes that happen to look like UTF-8 here and there.
+  if ((strong || complete >= 2) && complete >= fragments) return STRONG;
+  if (cut && complete === 0) return CUT;
+  if (weak || strong || cut) return WEAK;
   return lone ? LONE : NONE;
 }
 
@@ -271,9 +275,12 @@ interface Pass {
  * and needs two of them (or one and no run that fails to decode), so that a lone accident in a
  * clean file never starts a repair. WEAK and LONE runs are repaired only when the file is
  * predominantly mojibake (more STRONG and CUT runs than runs that do not decode), so a clean
- * paragraph next to a damaged one keeps its "É" and its "é\u00a0»".
+ * paragraph next to a damaged one keeps its "É" and its "é\u00a0»". With `mostly`, STRONG and
+ * CUT runs must outnumber all others: bytes that were not UTF-8 are either UTF-8 with a few
+ * stray bytes (nearly every run STRONG) or another legacy encoding (GBK pairs of high bytes
+ * are valid UTF-8 often enough to pass otherwise).
  */
-function undoDoubleEncoding(text: string, s: Scratch): Pass {
+function undoDoubleEncoding(text: string, s: Scratch, mostly: boolean): Pass {
   if (!CANDIDATE.test(text)) return { text, lost: 0 };
   const pages = CODE_PAGES.length;
   // Per run that some code page could repair: start, end, then one class per code page.
@@ -330,6 +337,8 @@ function undoDoubleEncoding(text: string, s: Scratch): Pass {
   const page = CODE_PAGES[best]!;
   const at0 = best * CLASSES;
   const predominant = tally[at0 + STRONG]! + tally[at0 + CUT]! > tally[at0 + NONE]!;
+  const others = tally[at0 + NONE]! + tally[at0 + LONE]! + tally[at0 + WEAK]!;
+  if (mostly && tally[at0 + STRONG]! + tally[at0 + CUT]! <= others) return { text, lost: 0 };
 
   // The repair never lengthens the text, so one buffer of its length holds the result; joining
   // millions of small strings instead costs more than the whole scan.
@@ -472,7 +481,7 @@ export function repairText(bytes: Uint8Array): RepairedText {
   let repaired: CodePageName | undefined;
   // A text double encoded twice ("Ã¢â‚¬â„¢" for ’) needs a second round; a third is the limit.
   for (let round = 0; round < 3; round++) {
-    const pass = undoDoubleEncoding(text, scratch);
+    const pass = undoDoubleEncoding(text, scratch, encoding === 'windows-1252');
     if (pass.codePage === undefined) break;
     repaired ??= pass.codePage;
     lost += pass.lost;

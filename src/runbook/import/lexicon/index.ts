@@ -18,13 +18,13 @@ export function normalise(text: string): string {
     .toLowerCase();
 }
 
-const escape = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (word: string): string => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** wordPattern compiles words into one pattern that finds any of them as whole words of normalised text. */
 export function wordPattern(words: readonly string[], flags = ''): RegExp {
   const sorted = [...new Set(words.map(normalise))].sort((a, b) => b.length - a.length);
   if (sorted.length === 0) return /(?!)/;
-  return new RegExp(`(?<![a-z0-9])(?:${sorted.map(escape).join('|')})(?![a-z0-9])`, flags);
+  return new RegExp(`(?<![a-z0-9])(?:${sorted.map(escapeRegExp).join('|')})(?![a-z0-9])`, flags);
 }
 
 type Table<R extends string> = (lexicon: Lexicon) => Readonly<Partial<Record<R, readonly string[]>>>;
