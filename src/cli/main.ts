@@ -4,11 +4,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { VigieError } from '../errors.ts';
 import { lintRunbook } from '../runbook/lint.ts';
 import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
 import { summarise } from '../runbook/show.ts';
+import { toYaml } from '../runbook/write.ts';
 
 const USAGE = `Usage: vigie <command> [options]
 
@@ -41,8 +41,8 @@ const oneFile = (positionals: string[], command: string): string => {
 
 /** YAML_HEADER points editors at the generated JSON Schema, for completion in `vigie.yaml`. */
 const YAML_HEADER = (file: string): string =>
-  `# Imported by \`vigie import ${file}\`. Review it: the importer is honest but lossy.\n` +
-  '# yaml-language-server: $schema=./node_modules/vigie/schema/runbook.schema.json\n';
+  ` Imported by \`vigie import ${file}\`. Review it: the importer is honest but lossy.\n` +
+  ' yaml-language-server: $schema=./node_modules/vigie/schema/runbook.schema.json';
 
 const commands: Record<string, Command> = {
   async import(args, io) {
@@ -56,7 +56,7 @@ const commands: Record<string, Command> = {
     for (const note of read.notes) io.err(`note: ${note}`);
     const text = values.json
       ? `${JSON.stringify(read.runbook, null, 2)}\n`
-      : YAML_HEADER(file) + stringify(read.runbook, { lineWidth: 0 });
+      : toYaml(read.runbook, YAML_HEADER(file));
     if (values.output) {
       await writeFile(values.output, text);
       io.err(`wrote ${values.output}`);

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { stringify } from 'yaml';
 import { importMarkdown } from '../../src/runbook/import/index.ts';
 import { formatLoadErrors, loadRunbook, resolveRunbook } from '../../src/runbook/load.ts';
+import { toYaml } from '../../src/runbook/write.ts';
 
 const EXAMPLE = readFileSync(new URL('../../examples/vigie.yaml', import.meta.url), 'utf8');
 
@@ -112,7 +112,7 @@ describe('import → YAML → load', () => {
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.txt'))) {
     it(`gives back an equal model for ${file}`, () => {
       const { runbook } = importMarkdown(readFileSync(new URL(file, dir)), { file });
-      const loaded = loadRunbook(stringify(runbook, { lineWidth: 0 }));
+      const loaded = loadRunbook(toYaml(runbook, ' a header comment'));
       assert.ok(loaded.ok, loaded.ok ? '' : formatLoadErrors(file, loaded.errors));
       assert.deepEqual(loaded.runbook, runbook);
     });
