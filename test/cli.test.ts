@@ -71,6 +71,15 @@ describe('vigie CLI', () => {
     assert.ok(!result.stdout.includes('dev_password'), 'the secret itself is masked');
   });
 
+  it('lint finds a secret in prose the model does not keep (a dashboard list with admin/admin)', async () => {
+    const result = await vigie(
+      'lint',
+      new URL('fixtures/runbooks/002_e461e3d85802dcad.txt', import.meta.url).pathname,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /:26: error secret-in-clear: secret written in clear: "\(admin\/\*\*\*\*\)"/);
+  });
+
   it('the bundled example lints clean and shows', async () => {
     assert.equal((await vigie('lint', EXAMPLE)).code, 0);
     const show = await vigie('show', EXAMPLE);

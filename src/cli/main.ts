@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { VigieError } from '../errors.ts';
-import { lintRunbook } from '../runbook/lint.ts';
+import { lintDocumentText, lintRunbook } from '../runbook/lint.ts';
 import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
 import { summarise } from '../runbook/show.ts';
 import { toYaml } from '../runbook/write.ts';
@@ -80,6 +80,12 @@ const commands: Record<string, Command> = {
       return 1;
     }
     const findings = lintRunbook(read.runbook, read.locate);
+    if (read.text !== undefined) {
+      // Secrets in prose the model does not keep (a dashboard list with "admin/admin") count too.
+      const reported = new Set(findings.filter((f) => f.code === 'secret-in-clear').map((f) => f.line));
+      findings.push(...lintDocumentText(read.text).filter((finding) => !reported.has(finding.line)));
+      findings.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
+    }
     const errors = findings.filter((finding) => finding.level === 'error').length;
     if (values.json) io.out(JSON.stringify({ file, findings }, null, 2));
     else {

@@ -18,6 +18,8 @@ export interface RunbookFile {
   /** Line of a model path in a YAML file; Markdown imports carry `source.line` on items instead. */
   readonly locate?: (path: Path) => number | undefined;
   readonly notes: string[];
+  /** The imported document's text (Markdown only), for checks that read the prose itself. */
+  readonly text?: string;
 }
 
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml']);
@@ -64,5 +66,5 @@ export async function readRunbookFile(file: string): Promise<RunbookFile> {
     return { file, format: 'yaml', runbook: loaded.runbook, locate: loaded.locate, notes: [] };
   }
   const imported = importMarkdown(bytes, { file });
-  return { file, format: 'markdown', runbook: imported.runbook, notes: imported.notes };
+  return { file, format: 'markdown', runbook: imported.runbook, notes: imported.notes, text: imported.text };
 }

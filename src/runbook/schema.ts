@@ -154,8 +154,8 @@ export const Contact = z
     id: Id,
     name: z.string().describe('Who: a person, a team, a vendor.'),
     role: z.string().optional().describe('Their role (on-call primary, tech lead).'),
-    email: z.string().optional(),
-    phone: z.string().optional(),
+    email: z.string().optional().describe('Email address for notifications.'),
+    phone: z.string().optional().describe('Phone number for calls or SMS.'),
     url: z.string().optional().describe('A page or ticket form to reach them.'),
     severities: z.array(Severity).optional().describe('Severities this contact handles.'),
     ...sourced,
@@ -185,7 +185,7 @@ export const Guard = z
 /** Step is one diagnosis or corrective action: a command, a request, or prose for a person. */
 export const Step = z
   .object({
-    id: Id.optional(),
+    id: Id.optional().describe('Identifier other steps and guards refer to.'),
     run: z.string().describe('The command, query, request or instruction text.'),
     kind: StepKind,
     risk: Risk,
@@ -195,7 +195,7 @@ export const Step = z
       .optional()
       .describe('The condition under which the step applies ("deploy in progress").'),
     expect: z.string().optional().describe('What a healthy answer looks like.'),
-    guard: Guard.optional(),
+    guard: Guard.optional().describe('What the step needs before it may run.'),
     ...sourced,
   })
   .strict();
@@ -204,8 +204,8 @@ export type Step = z.infer<typeof Step>;
 /** ResolutionTime is how long a scenario usually takes to fix. */
 export const ResolutionTime = z
   .object({
-    min: Duration.optional(),
-    max: Duration.optional(),
+    min: Duration.optional().describe('Shortest usual time to fix.'),
+    max: Duration.optional().describe('Longest usual time to fix.'),
     text: z.string().optional().describe('The original wording.'),
   })
   .strict();
@@ -223,15 +223,15 @@ export const RestoreBackup = z
 export const Scenario = z
   .object({
     id: Id,
-    title: z.string(),
+    title: z.string().describe('What the incident is, in a few words.'),
     severity: Severity.optional(),
-    symptoms: z.array(z.string()).optional(),
-    causes: z.array(z.string()).optional(),
+    symptoms: z.array(z.string()).optional().describe('How the incident shows.'),
+    causes: z.array(z.string()).optional().describe('Likely causes, most common first.'),
     diagnosis: z.array(Step).optional().describe('Steps that find the cause; read steps run automatically.'),
     actions: z.array(Step).optional().describe('Corrective steps, guarded by their risk.'),
-    restore_backup: RestoreBackup.optional(),
-    resolution_time: ResolutionTime.optional(),
-    prevention: z.array(z.string()).optional(),
+    restore_backup: RestoreBackup.optional().describe('Whether and when to restore a backup.'),
+    resolution_time: ResolutionTime.optional().describe('How long a fix usually takes.'),
+    prevention: z.array(z.string()).optional().describe('What keeps the incident from happening again.'),
     ...sourced,
   })
   .strict();
@@ -241,9 +241,12 @@ export type Scenario = z.infer<typeof Scenario>;
 export const Procedure = z
   .object({
     id: Id,
-    title: z.string(),
-    category: z.enum(['operations', 'deploy', 'security', 'reference']).optional(),
-    steps: z.array(Step).optional(),
+    title: z.string().describe('What the procedure does.'),
+    category: z
+      .enum(['operations', 'deploy', 'security', 'reference'])
+      .optional()
+      .describe('operations when absent; reference holds useful commands.'),
+    steps: z.array(Step).optional().describe('The steps, in order.'),
     ...sourced,
   })
   .strict();
@@ -253,19 +256,22 @@ export type Procedure = z.infer<typeof Procedure>;
 export const MaintenanceTask = z
   .object({
     id: Id,
-    title: z.string(),
+    title: z.string().describe('What the task does.'),
     schedule: z.string().optional().describe('Cron expression (5 fields; `6#1` is the first Saturday).'),
     timezone: z.string().optional().describe('IANA time zone of the schedule; UTC when absent.'),
     duration: Duration.optional().describe('Length of the maintenance window the task opens.'),
-    objective: z.string().optional(),
-    steps: z.array(Step).optional(),
+    objective: z.string().optional().describe('Why the task runs.'),
+    steps: z.array(Step).optional().describe('The steps, in order.'),
     ...sourced,
   })
   .strict();
 export type MaintenanceTask = z.infer<typeof MaintenanceTask>;
 
 /** ChecklistItem is one line to tick. */
-export const ChecklistItem = z.union([z.string(), z.object({ text: z.string(), ...sourced }).strict()]);
+export const ChecklistItem = z.union([
+  z.string(),
+  z.object({ text: z.string().describe('What to check.'), ...sourced }).strict(),
+]);
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 
 /** Checklist is a named list of items, written as a plain list or with a title. */
@@ -273,8 +279,8 @@ export const Checklist = z.union([
   z.array(ChecklistItem),
   z
     .object({
-      title: z.string().optional(),
-      items: z.array(ChecklistItem),
+      title: z.string().optional().describe('Heading of the checklist.'),
+      items: z.array(ChecklistItem).describe('The items, in order.'),
       ...sourced,
     })
     .strict(),
@@ -284,18 +290,19 @@ export type Checklist = z.infer<typeof Checklist>;
 /** StatusPage names what the public status page shows. */
 export const StatusPage = z
   .object({
-    title: z.string().optional(),
+    title: z.string().optional().describe('Title of the public status page.'),
     components: z
       .array(
         z
           .object({
             id: Id,
-            name: z.string(),
+            name: z.string().describe('Name shown to the public.'),
             checks: z.array(Id).optional().describe("Checks whose state makes this component's state."),
           })
           .strict(),
       )
-      .optional(),
+      .optional()
+      .describe('Components shown, each made of checks.'),
   })
   .strict();
 
@@ -313,13 +320,13 @@ export const SLO_INDICATORS = [
 export const Slo = z
   .object({
     id: Id,
-    name: z.string(),
-    indicator: z.enum(SLO_INDICATORS),
+    name: z.string().describe('Name of the objective.'),
+    indicator: z.enum(SLO_INDICATORS).describe('What the SLO measures.'),
     objective: Percent.optional().describe('Share of the window that must be good (availability).'),
     target: z.string().optional().describe('The bound a good measurement respects: "p99(latency) < 1s".'),
     critical: z.string().optional().describe('The bound past which the SLO is in critical breach.'),
     window: Duration.optional().describe('Window the SLO is measured over; 30d when absent.'),
-    check: Id.optional(),
+    check: Id.optional().describe('The check whose observations measure the SLO.'),
     ...sourced,
   })
   .strict();
@@ -329,23 +336,32 @@ export type Slo = z.infer<typeof Slo>;
 export const Runbook = z
   .object({
     name: z.string().min(1).describe('Name of the system the runbook runs.'),
-    description: z.string().optional(),
-    version: z.string().optional(),
-    services: z.record(Id, Service).optional(),
-    checks: z.array(Check).optional(),
-    alerts: z.array(Alert).optional(),
-    severities: z.array(SeverityLevel).optional(),
-    contacts: z.array(Contact).optional(),
+    description: z.string().optional().describe('What the system does, for the reader.'),
+    version: z.string().optional().describe('Version of this runbook.'),
+    services: z.record(Id, Service).optional().describe('What the runbook watches and acts on, by id.'),
+    checks: z.array(Check).optional().describe('Probes run on a schedule.'),
+    alerts: z.array(Alert).optional().describe('Rules that turn check results into incidents.'),
+    severities: z
+      .array(SeverityLevel)
+      .optional()
+      .describe('What each severity means and how fast to respond.'),
+    contacts: z.array(Contact).optional().describe('People, teams and vendors to notify.'),
     escalation: z
       .record(Id, z.array(EscalationLevel))
       .optional()
       .describe('Escalation policies by name; "default" applies unless an alert names another.'),
-    scenarios: z.array(Scenario).optional(),
-    procedures: z.array(Procedure).optional(),
-    maintenance: z.array(MaintenanceTask).optional(),
-    checklists: z.record(Id, Checklist).optional(),
-    status_page: StatusPage.optional(),
-    slos: z.array(Slo).optional(),
+    scenarios: z.array(Scenario).optional().describe('Kinds of incident and how to handle each.'),
+    procedures: z
+      .array(Procedure)
+      .optional()
+      .describe('Step sequences outside incidents: deploy, security, reference.'),
+    maintenance: z.array(MaintenanceTask).optional().describe('Scheduled work.'),
+    checklists: z
+      .record(Id, Checklist)
+      .optional()
+      .describe('Checklists by id (pre-deploy, post-deploy, post-incident, …).'),
+    status_page: StatusPage.optional().describe('What the public status page shows.'),
+    slos: z.array(Slo).optional().describe('Service level objectives.'),
   })
   .strict();
 /** RunbookConfig is a runbook as written, after validation. */

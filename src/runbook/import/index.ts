@@ -29,6 +29,8 @@ export interface ImportOptions {
 /** ImportResult is the imported model with what the importer noticed on the way. */
 export interface ImportResult {
   readonly runbook: RunbookConfig;
+  /** The document's text as read: decoded, repaired, with LF line ends. */
+  readonly text: string;
   /** Set when the text was double-encoded and repaired (`windows-1252`, `mac-roman`). */
   readonly repaired?: string;
   /** Things the reader should know: bytes lost in the repair, sections that gave nothing. */
@@ -102,7 +104,8 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
     if (decoded.lost > 0)
       notes.push(`${decoded.lost} byte(s) lost in an earlier re-encoding could not be recovered`);
   }
-  const { data, body, offset } = splitFrontMatter(text.replace(/\r\n?/g, '\n'));
+  text = text.replace(/\r\n?/g, '\n');
+  const { data, body, offset } = splitFrontMatter(text);
   const root = parseMarkdown(body, offset);
   const title = root.children[0]?.level === 1 ? root.children[0].title : '';
   const collected = readDocument(root);
@@ -152,7 +155,7 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
     );
   }
   if (collected.scenarios.length === 0) notes.push('no incident scenario was recognised');
-  return { runbook: parsed.data, ...(repaired ? { repaired } : {}), notes };
+  return { runbook: parsed.data, text, ...(repaired ? { repaired } : {}), notes };
 }
 
 function dedupeById<T extends { id: string }>(items: T[]): T[] {
