@@ -24,13 +24,16 @@ import { parseSchedule } from './schedule.ts';
 import { numberSteps, stepFromText, stepsOfBlock } from './steps.ts';
 import {
   contactOf,
+  escalationLevel,
   kindOfTable,
   readAlertTable,
   readContactTable,
   readEscalationTable,
+  readScenarioIndex,
   readSeverityTable,
   readSlo,
   readSloTable,
+  type ScenarioEntry,
 } from './tables.ts';
 
 /** Collected is everything the walk found, before checks are derived and the model assembled. */
@@ -50,6 +53,8 @@ export interface Collected {
   readonly proseAlerts: { alert: Alert; step?: Step }[];
   /** Labelled URLs ("**Health Check:** https://…/health"). */
   readonly urls: Found[];
+  /** Rows of tables that index the scenarios. */
+  readonly scenarioIndex: ScenarioEntry[];
 }
 
 const DOCUMENT_ROLES: readonly SectionRole[] = [
@@ -109,6 +114,7 @@ export function readDocument(root: Section): Collected {
     found: [],
     proseAlerts: [],
     urls: [],
+    scenarioIndex: [],
   };
   const scenarioIds = new IdPool();
   const procedureIds = new IdPool();
@@ -141,6 +147,9 @@ export function readDocument(root: Section): Collected {
         case 'contacts':
           collected.contacts.push(...readContactTable(block));
           break;
+        case 'scenarios':
+          collected.scenarioIndex.push(...readScenarioIndex(block));
+          break;
         case 'other':
           break;
       }
@@ -158,8 +167,13 @@ export function readDocument(root: Section): Collected {
         for (const item of block.items) lines.push({ raw: item.raw, line: item.line });
     }
     for (const { raw, line } of lines) {
-      const label = labelOf(raw);
+      const label = labelOf(raw, role === 'escalation');
       if (!label?.rest) continue;
+      const level = escalationLevel(label.label, label.rest, line);
+      if (level) {
+        collected.escalation.push(level);
+        continue;
+      }
       if (role === 'slos') {
         const slo = readSlo(label.label, label.rest, undefined, line);
         if (slo) collected.slos.push(slo);

@@ -12,12 +12,14 @@ import {
   type EscalationLevel,
   Runbook,
   type RunbookConfig,
+  type Scenario,
 } from '../schema.ts';
 import { deriveChecks } from './checks.ts';
 import { readDocument } from './document.ts';
 import { normalise } from './lexicon/index.ts';
 import { parseMarkdown } from './markdown.ts';
-import { cleanTitle, slugify } from './outline.ts';
+import { cleanTitle, IdPool, slugify } from './outline.ts';
+import type { ScenarioEntry } from './tables.ts';
 import { looksBinary, repairText } from './text-repair.ts';
 
 /** ImportOptions name the document, for messages and the fallback title. */
@@ -119,6 +121,7 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
       alerts.push(check ? { ...alert, check: check.id } : alert);
   }
   linkAlerts(alerts, checks);
+  const scenarios = indexScenarios(collected.scenarios, collected.scenarioIndex);
   const contacts = dedupeById(collected.contacts);
   const escalation = linkContacts(collected.escalation, contacts);
 
@@ -136,7 +139,7 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
     ...(collected.severities.length > 0 ? { severities: collected.severities } : {}),
     ...(contacts.length > 0 ? { contacts } : {}),
     ...(escalation.length > 0 ? { escalation: { default: escalation } } : {}),
-    ...(collected.scenarios.length > 0 ? { scenarios: collected.scenarios } : {}),
+    ...(scenarios.length > 0 ? { scenarios } : {}),
     ...(collected.procedures.length > 0 ? { procedures: collected.procedures } : {}),
     ...(collected.maintenance.length > 0 ? { maintenance: collected.maintenance } : {}),
     ...(Object.keys(collected.checklists).length > 0 ? { checklists: collected.checklists } : {}),
@@ -154,7 +157,7 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
       'report this with the document attached',
     );
   }
-  if (collected.scenarios.length === 0) notes.push('no incident scenario was recognised');
+  if (scenarios.length === 0) notes.push('no incident scenario was recognised');
   return { runbook: parsed.data, text, ...(repaired ? { repaired } : {}), notes };
 }
 
@@ -195,6 +198,46 @@ function linkAlerts(alerts: Alert[], checks: Check[]): void {
     } else if (/health|down|latenc|error|erreur|p\d\d/.test(words)) check = first('http');
     if (check) alert.check = check;
   }
+}
+
+/**
+ * indexScenarios merges a table that indexes the scenarios into those read from headings: a row
+ * gives its severity to the scenario it names, and a row naming no described scenario still
+ * becomes one, so an incident listed only in the index is not lost.
+ */
+function indexScenarios(scenarios: Scenario[], entries: readonly ScenarioEntry[]): Scenario[] {
+  if (entries.length === 0) return scenarios;
+  const merged = [...scenarios];
+  const key = (text: string): string => slugify(text.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1'));
+  const ids = new IdPool();
+  for (const scenario of merged) ids.take(scenario.id);
+  for (const entry of entries) {
+    const wanted = key(entry.title);
+    const index = merged.findIndex((scenario) => {
+      const have = key(scenario.title);
+      return have === wanted || have.includes(wanted) || wanted.includes(have);
+    });
+    const scenario = merged[index];
+    if (scenario) {
+      if (!scenario.severity && entry.severity) {
+        merged[index] = {
+          ...scenario,
+          severity: entry.severity.id,
+          original: { ...scenario.original, severity: entry.severity.label },
+        };
+      }
+      continue;
+    }
+    merged.push({
+      id: ids.take(entry.title),
+      title: entry.title,
+      ...(entry.severity
+        ? { severity: entry.severity.id, original: { severity: entry.severity.label } }
+        : {}),
+      source: { line: entry.line },
+    });
+  }
+  return merged;
 }
 
 /** linkContacts turns the names an escalation level notifies ("Primary On-Call") into contact ids where a contact matches. */

@@ -23,6 +23,7 @@ export function durationIn(text: string): string | undefined {
 }
 
 const COLUMN_ROLES: readonly ColumnRole[] = [
+  'scenario',
   'response_time',
   'condition',
   'severity',
@@ -48,7 +49,7 @@ export function columnsOf(table: Table): Partial<Record<ColumnRole, number>> {
 }
 
 /** TableKind says what a table lists. */
-export type TableKind = 'severities' | 'alerts' | 'slos' | 'escalation' | 'contacts' | 'other';
+export type TableKind = 'severities' | 'scenarios' | 'alerts' | 'slos' | 'escalation' | 'contacts' | 'other';
 
 const ESCALATION_TIME = /^\s*(?:T\s*\+\s*\d|T\s*0\b|\+?\d+\s*(?:min|h|m)\b)/i;
 
@@ -65,6 +66,7 @@ export function kindOfTable(table: Table, sectionRole?: string): TableKind {
   ) {
     return 'severities';
   }
+  if (columns.scenario !== undefined && columns.condition === undefined) return 'scenarios';
   if (columns.condition !== undefined) return 'alerts';
   if (columns.target !== undefined || sectionRole === 'slos') return 'slos';
   if (
@@ -237,18 +239,47 @@ export function readSloTable(table: Table): Slo[] {
 /** readEscalationTable reads "T+15min | Secondary On-Call" rows as levels. */
 export function readEscalationTable(table: Table): EscalationLevel[] {
   return table.rows.flatMap((row, index) => {
-    const time = row[0] ?? '';
     const who = row.slice(1).find((cell) => cell.trim() !== '');
-    if (!who) return [];
-    const after = /^\s*T\s*(?:\+\s*0|0)\s*$/i.test(time)
-      ? '0m'
-      : (durationIn(time.replace(/^\s*T\s*\+\s*/i, '')) ?? '0m');
+    const level = who ? escalationLevel(row[0] ?? '', who, table.rowLines[index]!) : undefined;
+    return level ? [level] : [];
+  });
+}
+
+/** escalationLevel reads one step of an escalation timeline ("T+15min" → "Secondary On-Call"), or undefined when the time is no delay. */
+export function escalationLevel(time: string, who: string, line: number): EscalationLevel | undefined {
+  if (!ESCALATION_TIME.test(time) || !who.trim()) return undefined;
+  const after = /^\s*T\s*(?:\+\s*0|0)\s*$/i.test(time)
+    ? '0m'
+    : (durationIn(time.replace(/^\s*T\s*\+\s*/i, '')) ?? '0m');
+  return {
+    after: after === '0s' ? '0m' : after,
+    notify: who.split(/\s*(?:,|\+|&|\bet\b|\band\b)\s*/).filter(Boolean),
+    source: { line },
+    original: { after: time },
+  };
+}
+
+/** ScenarioEntry is one row of a table that indexes the scenarios ("| 3 | Redis down | P2 |"). */
+export interface ScenarioEntry {
+  readonly title: string;
+  readonly severity?: NormalisedSeverity;
+  readonly line: number;
+}
+
+/** readScenarioIndex reads a table listing the scenarios, with their severities where given. */
+export function readScenarioIndex(table: Table): ScenarioEntry[] {
+  const columns = columnsOf(table);
+  const titleIndex = columns.scenario ?? 0;
+  return table.rows.flatMap((row, index) => {
+    const title = row[titleIndex]?.trim();
+    if (!title) return [];
+    const severityCell = columns.severity !== undefined ? row[columns.severity] : undefined;
+    const severity = severityCell ? normaliseSeverity(severityCell) : undefined;
     return [
       {
-        after: after === '0s' ? '0m' : after,
-        notify: who.split(/\s*(?:,|\+|&|\bet\b|\band\b)\s*/).filter(Boolean),
-        source: { line: table.rowLines[index]! },
-        original: { after: time },
+        title,
+        ...(severity ? { severity: { ...severity, label: severityCell!.trim() } } : {}),
+        line: table.rowLines[index]!,
       },
     ];
   });

@@ -99,8 +99,24 @@ export const english: Lexicon = {
     maybe: ['maybe', 'perhaps', 'possibly', 'depends'],
   },
   checklists: {
-    'pre-deploy': ['pre-deploy', 'pre-deployment', 'before deploy', 'before deployment', 'predeploy'],
-    'post-deploy': ['post-deploy', 'post-deployment', 'after deploy', 'after deployment', 'postdeploy'],
+    'pre-deploy': [
+      'pre-deploy',
+      'pre-deployment',
+      'before deploy',
+      'before deploying',
+      'before deployment',
+      'predeploy',
+      'pre-release',
+    ],
+    'post-deploy': [
+      'post-deploy',
+      'post-deployment',
+      'after deploy',
+      'after deploying',
+      'after deployment',
+      'postdeploy',
+      'post-release',
+    ],
     'post-incident': ['post-incident', 'after incident', 'after an incident', 'postincident', 'post-mortem'],
   },
   severities: {
@@ -110,6 +126,7 @@ export const english: Lexicon = {
     SEV4: ['low', 'minor', 'info', 'informational'],
   },
   columns: {
+    scenario: ['incident', 'scenario', 'playbook', 'failure', 'outage'],
     name: ['alert', 'name', 'metric', 'indicator', 'level', 'check'],
     condition: ['condition', 'when', 'trigger', 'threshold', 'rule'],
     severity: ['severity', 'priority', 'level'],

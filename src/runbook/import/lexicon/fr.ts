@@ -112,6 +112,7 @@ export const french: Lexicon = {
     SEV4: ['basse', 'bas', 'faible', 'mineur', 'mineure'],
   },
   columns: {
+    scenario: ['incident', 'scenario', 'panne', 'defaillance'],
     name: ['alerte', 'nom', 'metrique', 'indicateur', 'niveau'],
     condition: ['condition', 'declencheur', 'seuil', 'regle', 'quand'],
     severity: ['severite', 'priorite', 'gravite', 'niveau'],

@@ -33,6 +33,7 @@ export type SectionRole =
 
 /** ColumnRole names what a table column holds. */
 export type ColumnRole =
+  | 'scenario'
   | 'name'
   | 'condition'
   | 'severity'
