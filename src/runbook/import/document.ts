@@ -331,10 +331,10 @@ export function readDocument(root: Section): Collected {
 
   const visit = (section: Section, context: Context): void => {
     if (section.level > 0 && looksLikeScenario(section, context.incidents)) {
-      const scenario = readScenario(section, scenarioIds);
+      const { scenario, observed } = readScenario(section, scenarioIds);
       collected.scenarios.push(scenario);
       const prose = proseOf(section);
-      for (const step of [...scenario.diagnosis!, ...scenario.actions!])
+      for (const step of [...observed, ...scenario.diagnosis!, ...scenario.actions!])
         collected.found.push({ step, prose });
       return;
     }

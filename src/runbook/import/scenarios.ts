@@ -5,11 +5,11 @@
  */
 import type { Scenario, Step } from '../schema.ts';
 import { normaliseSeverity, severityMark } from '../severity.ts';
-import { formatDuration } from '../units.ts';
 import { LEXICONS, normalise, roleOf, type SectionRole, wordPattern, wordsOf } from './lexicon/index.ts';
 import type { Block, Section } from './markdown.ts';
 import { cleanTitle, type Entry, entriesOf, type IdPool, textsOf } from './outline.ts';
-import { numberSteps, stepFromText, stepsOfBlock } from './steps.ts';
+import { inlineCommand, numberSteps, stepFromText, stepsOfBlock } from './steps.ts';
+import { amountsOfTime } from './time.ts';
 
 type FieldRole = Extract<
   SectionRole,
@@ -64,26 +64,14 @@ export function looksLikeScenario(section: Section, inIncidents: boolean): boole
   return roles.size >= 2;
 }
 
-const INSTANT = wordPattern(LEXICONS.flatMap((lexicon) => lexicon.instant));
-const UNIT_WORDS = Object.fromEntries(LEXICONS.flatMap((lexicon) => Object.entries(lexicon.timeUnits)));
-const AMOUNT = /(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|à|a|to)\s*(\d+(?:[.,]\d+)?))?\s*([a-z]+)/g;
-
 /** parseResolutionTime reads "5-15 minutes", "5 minutes (kill) ou 15 minutes" or "immédiat" as a range. */
 export function parseResolutionTime(text: string): Scenario['resolution_time'] {
-  const normalised = normalise(text);
-  const values: number[] = [];
-  for (const match of normalised.matchAll(AMOUNT)) {
-    const unit = UNIT_WORDS[match[3]!];
-    if (!unit) continue;
-    const size = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[unit];
-    values.push(Number(match[1]!.replace(',', '.')) * size);
-    if (match[2]) values.push(Number(match[2].replace(',', '.')) * size);
-  }
-  if (INSTANT.test(normalised)) values.push(0);
-  if (values.length === 0) return { text };
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  return { ...(values.length > 1 ? { min: formatDuration(min) } : {}), max: formatDuration(max), text };
+  const amounts = amountsOfTime(text);
+  if (amounts.length === 0) return { text };
+  const sorted = [...amounts].sort((a, b) => a.ms - b.ms);
+  const min = sorted[0]!;
+  const max = sorted[sorted.length - 1]!;
+  return { ...(amounts.length > 1 ? { min: min.written } : {}), max: max.written, text };
 }
 
 const ANSWER_PATTERNS = (['maybe', 'no', 'yes'] as const).map((answer) => ({
@@ -115,8 +103,14 @@ export function answerOf(text: string): 'yes' | 'no' | 'maybe' | undefined {
   return best?.answer;
 }
 
+/** ReadScenario is a scenario with the commands its symptoms quote ("`curl …/health` → timeout"), which tell how to watch for it. */
+export interface ReadScenario {
+  readonly scenario: Scenario;
+  readonly observed: Step[];
+}
+
 /** readScenario reads one scenario section into the model. */
-export function readScenario(section: Section, ids: IdPool): Scenario {
+export function readScenario(section: Section, ids: IdPool): ReadScenario {
   const title = scenarioTitle(section.title) ?? cleanTitle(section.title);
   const symptoms: string[] = [];
   const causes: string[] = [];
@@ -129,6 +123,7 @@ export function readScenario(section: Section, ids: IdPool): Scenario {
   let resolution: Scenario['resolution_time'];
   let restore: NonNullable<Scenario['restore_backup']> | undefined;
   let field: FieldRole | undefined;
+  const observed: Step[] = [];
 
   const readText = (role: FieldRole, text: string, raw: string, line: number, block?: Block): void => {
     switch (role) {
@@ -138,6 +133,17 @@ export function readScenario(section: Section, ids: IdPool): Scenario {
         const list = role === 'symptoms' ? symptoms : role === 'causes' ? causes : prevention;
         if (block) list.push(...textsOf(block).map((entry) => entry.text));
         else if (text) list.push(text);
+        if (role === 'symptoms') {
+          const lines =
+            block?.type === 'list'
+              ? block.items.map((item) => ({ raw: item.raw, line: item.line }))
+              : [{ raw, line }];
+          for (const entry of lines) {
+            const command = inlineCommand(entry.raw);
+            const step = command ? stepFromText(`\`${command}\``, command, entry.line) : undefined;
+            if (step?.risk === 'read') observed.push(step);
+          }
+        }
         return;
       }
       case 'diagnosis':
@@ -199,7 +205,7 @@ export function readScenario(section: Section, ids: IdPool): Scenario {
     if (field) readText(field, '', '', entry.block.line, entry.block);
   }
 
-  return {
+  const scenario: Scenario = {
     id: ids.take(title),
     title,
     ...(severity ? { severity: severity.id } : {}),
@@ -213,4 +219,5 @@ export function readScenario(section: Section, ids: IdPool): Scenario {
     source: { line: section.line },
     ...(Object.keys(original).length > 0 ? { original } : {}),
   };
+  return { scenario, observed };
 }

@@ -5,22 +5,10 @@
  */
 import type { Alert, Contact, EscalationLevel, SeverityLevel, Slo } from '../schema.ts';
 import { type NormalisedSeverity, normaliseSeverity } from '../severity.ts';
-import { formatDuration } from '../units.ts';
-import { type ColumnRole, LEXICONS, normalise, roleOf } from './lexicon/index.ts';
+import { type ColumnRole, normalise, roleOf } from './lexicon/index.ts';
 import type { Table } from './markdown.ts';
 import { slugify } from './outline.ts';
-
-const UNIT_WORDS = Object.fromEntries(LEXICONS.flatMap((lexicon) => Object.entries(lexicon.timeUnits)));
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-
-/** durationIn reads the first amount of time in prose ("15 min", "1 day", "T+1h", "24h"), as a duration. */
-export function durationIn(text: string): string | undefined {
-  for (const match of normalise(text).matchAll(/(\d+(?:[.,]\d+)?)\s*([a-z]+)/g)) {
-    const unit = UNIT_WORDS[match[2]!];
-    if (unit) return formatDuration(Number(match[1]!.replace(',', '.')) * UNIT_MS[unit]);
-  }
-  return undefined;
-}
+import { durationIn } from './time.ts';
 
 const COLUMN_ROLES: readonly ColumnRole[] = [
   'scenario',

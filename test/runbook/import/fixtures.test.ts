@@ -228,6 +228,8 @@ describe('importing the real runbooks', () => {
       ['SEV1', 'SEV2', 'SEV2', 'SEV1', 'SEV2', 'SEV2'],
       'coloured dots in the headings',
     );
+    // A symptom quoting a health check ("`curl …/health` → timeout") says how to watch for the incident.
+    assert.ok(runbook.checks!.some((check) => check.target === '${services.api-sylion.url}/health'));
     const checklist = runbook.checklists!['post-incident']!;
     assert.ok(!Array.isArray(checklist));
     assert.equal(checklist.items.length, 6);
