@@ -112,6 +112,17 @@ export const Check = z
       .describe('Conditions that must all hold, e.g. "status == 200", "body.database == true".'),
     query: z.string().optional().describe('SQL of a postgres or sql probe.'),
     command: z.array(z.string()).optional().describe('argv of a command probe.'),
+    method: z.string().optional().describe('HTTP method of an http probe; GET when absent.'),
+    headers: z.record(z.string(), z.string()).optional().describe('HTTP request headers of an http probe.'),
+    body: z.string().optional().describe('HTTP request body of an http probe.'),
+    follow_redirects: z.boolean().optional().describe('Whether an http probe follows redirects; true when absent.'),
+    verify_tls: z.boolean().optional().describe('Whether http and tls probes verify certificates; true when absent.'),
+    key: z.string().optional().describe('Redis key whose length (LLEN) or presence a redis probe reports.'),
+    queue: z.enum(['bullmq', 'rq', 'celery']).optional().describe('Queue system of a queue probe; bullmq when absent.'),
+    record: z
+      .enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV'])
+      .optional()
+      .describe('DNS record type a dns probe resolves; A when absent.'),
     ...sourced,
   })
   .strict();
