@@ -112,7 +112,7 @@ export function loadRunbook(text: string): Loaded {
     };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -127,7 +127,23 @@ export function loadRunbook(text: string): Loaded {
       }),
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An undefined alias or an alias bomb is found only while building values.
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          line: 1,
+          column: 1,
+          message: `${(error as Error).message} (fix the anchors and aliases)`,
+        },
+      ],
+    };
+  }
   if (data === null || data === undefined) {
     return {
       ok: false,

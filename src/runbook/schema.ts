@@ -115,10 +115,19 @@ export const Check = z
     method: z.string().optional().describe('HTTP method of an http probe; GET when absent.'),
     headers: z.record(z.string(), z.string()).optional().describe('HTTP request headers of an http probe.'),
     body: z.string().optional().describe('HTTP request body of an http probe.'),
-    follow_redirects: z.boolean().optional().describe('Whether an http probe follows redirects; true when absent.'),
-    verify_tls: z.boolean().optional().describe('Whether http and tls probes verify certificates; true when absent.'),
+    follow_redirects: z
+      .boolean()
+      .optional()
+      .describe('Whether an http probe follows redirects; true when absent.'),
+    verify_tls: z
+      .boolean()
+      .optional()
+      .describe('Whether http and tls probes verify certificates; true when absent.'),
     key: z.string().optional().describe('Redis key whose length (LLEN) or presence a redis probe reports.'),
-    queue: z.enum(['bullmq', 'rq', 'celery']).optional().describe('Queue system of a queue probe; bullmq when absent.'),
+    queue: z
+      .enum(['bullmq', 'rq', 'celery'])
+      .optional()
+      .describe('Queue system of a queue probe; bullmq when absent.'),
     record: z
       .enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV'])
       .optional()

@@ -15,6 +15,11 @@ export function riskCounts(steps: readonly Step[]): string {
     .join(', ');
 }
 
+/** formatTable aligns rows of cells into columns, the last column left ragged. */
+export function formatTable(rows: string[][]): string {
+  return table(rows).join('\n');
+}
+
 const table = (rows: string[][]): string[] => {
   const widths: number[] = [];
   for (const row of rows) {

@@ -61,7 +61,12 @@ export interface TestRedis {
 
 /** freshRedis checks Redis answers and gives a key prefix no other test uses; undefined when skipped. */
 export async function freshRedis(t: TestContext): Promise<TestRedis | undefined> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     await client.ping();

@@ -105,10 +105,10 @@ class Derivation {
     const env = Derivation.envIn(found.step.run, /(?:API|BASE|APP)_?URL|_URL$/) ?? envName(id);
     const origin = placeholder ? '' : `${parsed.protocol}//${parsed.host}`;
     this.service(id, { url: origin ? `\${${env}:-${origin}}` : `\${${env}}`, source: found.step.source! });
-    const path = parsed.pathname.replace(/\/$/, '') + parsed.search;
+    const path = parsed.pathname.replace(/\/$/, '') + publicQuery(parsed);
     const expect = ['status == 200', ...jsonExpectations(found.step.expect ?? '')];
     const bound = LATENCY_BOUND.exec(normalise(found.prose));
-    if (bound) expect.push(`latency < ${bound[1]}${bound[2]}`);
+    if (bound) expect.push(`latency < ${bound[1]!.replace(',', '.')}${bound[2]}`);
     this.add({
       id: slugify(`${id} ${path}`),
       name: `GET ${path}`,
@@ -160,6 +160,27 @@ class Derivation {
       source: found.step.source!,
     });
   }
+}
+
+const SECRET_PARAM = /token|key|secret|pass|auth|sig|credential|session/i;
+
+/** publicQuery keeps a URL's query string unless a parameter looks like a credential (`?token=…`). */
+function publicQuery(url: URL): string {
+  return [...url.searchParams.keys()].some((name) => SECRET_PARAM.test(name)) ? '' : url.search;
+}
+
+/** scrubArgument replaces an argument carrying a credential (a DSN with a password, `--token=…`) with an `${ENV}` reference. */
+function scrubArgument(word: string): string {
+  const dsn = /^["']?([a-z][a-z0-9+.-]*):\/\/[^\s:@/]*:[^\s@/]+@/i.exec(word);
+  if (dsn)
+    return /^postgres/i.test(dsn[1]!)
+      ? '${DATABASE_URL}'
+      : /^redis/i.test(dsn[1]!)
+        ? '${REDIS_URL}'
+        : '${SERVICE_URL}';
+  const option = /^(--?[\w-]*(?:password|passwd|token|secret|api-?key)[\w-]*)=(?!\$)(.+)$/i.exec(word);
+  if (option) return `${option[1]}=\${${option[1]!.replace(/^-+/, '').replace(/-/g, '_').toUpperCase()}}`;
+  return word;
 }
 
 const safeUrl = (text: string): URL | undefined => {
@@ -240,19 +261,14 @@ export function deriveChecks(found: readonly Found[]): Derived {
       continue;
     }
     if (script && !/\b(?:rm|delete|purge)\b/.test(lower)) {
-      const argv = run
-        .trim()
-        .split(/\s+/)
-        .filter(
-          (word, index, words) =>
-            !(
-              /^[A-Z_][A-Z0-9_]*=/.test(word) &&
-              words.slice(0, index).every((w) => /^[A-Z_][A-Z0-9_]*=/.test(w))
-            ),
-        );
+      // Leading `NAME=value` settings are the environment's business; a secret never enters the check.
+      const words = run.trim().split(/\s+/);
+      let first = 0;
+      while (first < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[first]!)) first++;
+      const argv = words.slice(first).map(scrubArgument);
       const expect = ['exit_code == 0'];
       const bound = LATENCY_BOUND.exec(normalise(entry.prose));
-      if (bound) expect.push(`latency < ${bound[1]}${bound[2]}`);
+      if (bound) expect.push(`latency < ${bound[1]!.replace(',', '.')}${bound[2]}`);
       const name = script[1]!
         .split('/')
         .pop()!
@@ -261,7 +277,7 @@ export function deriveChecks(found: readonly Found[]): Derived {
         id: slugify(name),
         name: `${name} script`,
         probe: 'command',
-        target: run.trim(),
+        target: argv.join(' '),
         command: argv,
         expect,
         source: step.source!,

@@ -58,7 +58,8 @@ export function conditionOf(text: string): string | undefined {
   // `on` and `when` also open ordinary sentences; only a short clause ending in ":" or "→" counts.
   const rest = stripped
     .slice(match[0].length)
-    .replace(/\s*(?::|→|->)\s*$/, '')
+    .trimEnd()
+    .replace(/(?::|→|->)$/, '')
     .trim();
   if (rest === '') return undefined;
   const strong = /^(si|if|en cas de|in case of|lorsque)$/.test(match[0]);
@@ -108,7 +109,7 @@ export function splitCode(text: string, lang: string, line: number): Chunk[] {
   const language = lang.toLowerCase();
   if (SQL_LANGS.has(language)) return splitStatements(text.split('\n'), line, 0, language).chunks;
   if (!SHELL_LANGS.has(language)) {
-    const body = text.replace(/\s+$/, '');
+    const body = text.trimEnd();
     if (body.trim() === '') return [];
     const lines = body.split('\n');
     const comments = lines.filter((l) => commentText(l, language) !== undefined);
@@ -227,14 +228,15 @@ function splitShell(lines: string[], firstLine: number, lang: string): Chunk[] {
       continue;
     }
     let quote = openQuote(raw, undefined);
-    while ((quote || /\\\s*$/.test(text)) && i + 1 < lines.length) {
+    // Only the last line decides whether the command goes on, so a long command stays linear.
+    while ((quote || /\\\s*$/.test(lines[i]!)) && i + 1 < lines.length) {
       i++;
       text += `\n${lines[i]}`;
       quote = openQuote(lines[i]!, quote);
     }
     // A bare `cd` only makes sense with the command after it; keep them together.
     while (
-      /^\s*cd\s+\S+\s*$/.test(text.split('\n').pop()!) &&
+      /^\s*cd\s+\S+\s*$/.test(lines[i]!) &&
       i + 1 < lines.length &&
       lines[i + 1]!.trim() !== '' &&
       commentText(lines[i + 1]!, lang) === undefined
@@ -252,7 +254,7 @@ function splitShell(lines: string[], firstLine: number, lang: string): Chunk[] {
     const description = describe(comments.map((c) => c.text));
     comments = [];
     last = {
-      run: text.replace(/\s+$/, '').replace(/^\s*\$\s+/, ''),
+      run: text.trimEnd().replace(/^\s*\$\s+/, ''),
       line: firstLine + start,
       lang,
       ...(description ? { description } : {}),

@@ -226,7 +226,9 @@ export function readDocument(root: Section): Collected {
   const readChecklists = (section: Section): boolean => {
     const items = section.blocks.flatMap(taskItems);
     if (items.length === 0) return false;
-    const id = checklistId(section.title);
+    let id = checklistId(section.title);
+    // Two checklists under alike headings are both kept: the second gets a suffix.
+    for (let n = 2; collected.checklists[id] !== undefined; n++) id = `${checklistId(section.title)}-${n}`;
     collected.checklists[id] = {
       title: cleanTitle(section.title),
       items: items.map((item) => ({ text: item.text, source: { line: item.line } })),

@@ -125,8 +125,9 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
   const contacts = dedupeById(collected.contacts);
   const escalation = linkContacts(collected.escalation, contacts);
 
-  const frontName =
-    typeof data.name === 'string' ? data.name : typeof data.title === 'string' ? data.title : undefined;
+  const frontName = [data.name, data.title].find(
+    (value): value is string => typeof value === 'string' && value.trim() !== '',
+  );
   const model = {
     name: frontName ?? nameOf(title, options.file),
     ...(typeof data.description === 'string' ? { description: data.description } : {}),
@@ -135,7 +136,7 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
       : {}),
     ...(Object.keys(services).length > 0 ? { services } : {}),
     ...(checks.length > 0 ? { checks } : {}),
-    ...(alerts.length > 0 ? { alerts } : {}),
+    ...(alerts.length > 0 ? { alerts: uniqueIds(alerts) } : {}),
     ...(collected.severities.length > 0 ? { severities: collected.severities } : {}),
     ...(contacts.length > 0 ? { contacts } : {}),
     ...(escalation.length > 0 ? { escalation: { default: escalation } } : {}),
@@ -143,7 +144,7 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
     ...(collected.procedures.length > 0 ? { procedures: collected.procedures } : {}),
     ...(collected.maintenance.length > 0 ? { maintenance: collected.maintenance } : {}),
     ...(Object.keys(collected.checklists).length > 0 ? { checklists: collected.checklists } : {}),
-    ...(collected.slos.length > 0 ? { slos: dedupeById(collected.slos) } : {}),
+    ...(collected.slos.length > 0 ? { slos: uniqueIds(collected.slos) } : {}),
   };
   const parsed = Runbook.safeParse(model);
   if (!parsed.success) {
@@ -159,6 +160,15 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
   }
   if (scenarios.length === 0) notes.push('no incident scenario was recognised');
   return { runbook: parsed.data, text, ...(repaired ? { repaired } : {}), notes };
+}
+
+/** uniqueIds renames repeated ids (`high-latency`, `high-latency-2`): rows with the same name are still different items. */
+function uniqueIds<T extends { id: string }>(items: T[]): T[] {
+  const ids = new IdPool();
+  return items.map((item) => {
+    const id = ids.take(item.id);
+    return id === item.id ? item : { ...item, id };
+  });
 }
 
 function dedupeById<T extends { id: string }>(items: T[]): T[] {

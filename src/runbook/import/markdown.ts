@@ -69,7 +69,7 @@ parser.core.ruler.disable(['inline', 'text_join']);
 /** plainText strips inline Markdown (emphasis, code spans, links) from a raw inline string. */
 export function plainText(raw: string): string {
   return raw
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/!?\[([^\][]*)\]\([^()\s]*\)/g, '$1')
     .replace(/\*\*([^*]*)\*\*|__([^_]*)__/g, '$1$2')
     .replace(/(^|\W)[*_]([^*_\s][^*_]*)[*_](?=\W|$)/g, '$1$2')
     .replace(/`([^`]*)`/g, '$1')

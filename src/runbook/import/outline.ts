@@ -19,6 +19,13 @@ export function cleanTitle(title: string): string {
     .trim();
 }
 
+/** trimEndOf drops trailing white space and the given characters, in linear time (a `[…]+$` pattern is not). */
+export function trimEndOf(text: string, chars: string): string {
+  let end = text.length;
+  while (end > 0 && (chars.includes(text[end - 1]!) || /\s/.test(text[end - 1]!))) end--;
+  return text.slice(0, end);
+}
+
 /** slugify makes an identifier from a title: ASCII, lower case, words joined by "-", at most 48 characters. */
 export function slugify(text: string): string {
   const slug = normalise(text)

@@ -7,7 +7,7 @@ import type { Scenario, Step } from '../schema.ts';
 import { normaliseSeverity, severityMark } from '../severity.ts';
 import { LEXICONS, normalise, roleOf, type SectionRole, wordPattern, wordsOf } from './lexicon/index.ts';
 import type { Block, Section } from './markdown.ts';
-import { cleanTitle, type Entry, entriesOf, type IdPool, textsOf } from './outline.ts';
+import { cleanTitle, type Entry, entriesOf, type IdPool, textsOf, trimEndOf } from './outline.ts';
 import { inlineCommand, numberSteps, stepFromText, stepsOfBlock } from './steps.ts';
 import { amountsOfTime } from './time.ts';
 
@@ -41,14 +41,16 @@ export function fieldOf(label: string): FieldRole | undefined {
 }
 
 const SCENARIO_TITLE = new RegExp(
-  `^(?:${wordPattern(wordsOf((lexicon) => ({ title: lexicon.scenarioTitle }), 'title')).source})\\s*(?:#?\\d+)?\\s*[:.\\-–—]\\s*(?=\\S)`,
+  `^(?:${wordPattern(wordsOf((lexicon) => ({ title: lexicon.scenarioTitle }), 'title')).source})\\s*(?:#?\\d+)?\\s*[:.\\-–—]\\s*`,
 );
 
 /** scenarioTitle gives a heading's scenario title when it reads "Incident 3: …", or undefined. */
 export function scenarioTitle(title: string): string | undefined {
   const cleaned = cleanTitle(title);
   const match = SCENARIO_TITLE.exec(normalise(cleaned));
-  return match ? cleaned.slice(match[0].length).trim() : undefined;
+  if (!match) return undefined;
+  // "Incident 1: 🔥" has nothing left once the emoji is gone; the heading itself is the title then.
+  return cleaned.slice(match[0].length).trim() || trimEndOf(cleaned, ':.-–—');
 }
 
 /** looksLikeScenario says whether a section is an incident scenario: by its title, or by its fields. */

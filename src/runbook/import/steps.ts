@@ -7,7 +7,7 @@ import type { Step } from '../schema.ts';
 import { classifyStep } from './classify.ts';
 import { type Chunk, conditionOf, splitCode } from './code.ts';
 import type { Block, ListItem } from './markdown.ts';
-import { labelOf } from './outline.ts';
+import { labelOf, trimEndOf } from './outline.ts';
 
 /** COMMAND_WORDS are the programs whose name, opening an inline code span, makes it a command. */
 const COMMAND_WORDS = new Set(
@@ -60,12 +60,7 @@ export function stepFromText(
 ): Step | undefined {
   if (!text.trim()) return undefined;
   const command = inlineCommand(raw);
-  const description = command
-    ? text
-        .replace(command, '')
-        .replace(/[\s:–—-]+$/, '')
-        .trim()
-    : undefined;
+  const description = command ? trimEndOf(text.replace(command, ''), ':–—-').trim() : undefined;
   return toStep(
     {
       run: command ?? text,

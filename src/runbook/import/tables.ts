@@ -49,7 +49,9 @@ export function kindOfTable(table: Table, sectionRole?: string): TableKind {
     firsts.length === 0 ? 0 : firsts.filter(test).length / firsts.length;
   if (share((cell) => ESCALATION_TIME.test(cell)) >= 0.5) return 'escalation';
   if (
-    share((cell) => normaliseSeverity(cell) !== undefined && cell.length <= 24) >= 0.75 &&
+    // Under a "Severity levels" heading a few blank or odd rows do not hide the table.
+    share((cell) => normaliseSeverity(cell) !== undefined && cell.length <= 24) >=
+      (sectionRole === 'severities' ? 0.5 : 0.75) &&
     columns.name === undefined
   ) {
     return 'severities';
@@ -91,7 +93,9 @@ export function readSeverityTable(table: Table): SeverityLevel[] {
   return levels;
 }
 
-const COMPARISON = /([<>]=?|≥|≤)\s*(\d+(?:[.,]\d+)?)\s*(%|ms|s|sec|min|m|h|jobs?|items?|messages?)?/i;
+// Units are tried longest first and must end a word, so "500 messages" is not 500 minutes nor "512 MB" 512 minutes.
+const COMPARISON =
+  /([<>]=?|≥|≤)\s*(\d{1,12}(?:[.,]\d{1,6})?)\s*(%|(?:ms|sec|min|kb|mb|gb|tb|s|m|h|d|jobs?|items?|messages?|hosts?)\b)?/i;
 const WINDOW = /(?:sur|over|for|pendant|during|in|en)\s+(\d+\s*(?:min|minutes?|m|h|hours?|heures?|s))\b/i;
 const FAILS = /(?:fail\w*|echec\w*|down)\s*(?:x\s*)?(\d+)\s*(?:x|times|fois)|(\d+)\s*(?:x|times|fois)/i;
 const PERCENTILE = /\bp(\d{2}(?:\.\d+)?)\b/i;
@@ -102,8 +106,9 @@ const amount = (value: string, unit: string | undefined): string => {
   if (!unit) return number;
   const lower = unit.toLowerCase();
   if (lower === '%') return `${number}%`;
-  if (['ms', 's', 'sec', 'min', 'm', 'h'].includes(lower))
+  if (['ms', 's', 'sec', 'min', 'm', 'h', 'd'].includes(lower))
     return `${number}${lower === 'sec' ? 's' : lower === 'min' ? 'm' : lower}`;
+  if (['kb', 'mb', 'gb', 'tb'].includes(lower)) return `${number}${lower.toUpperCase()}`;
   return number;
 };
 

@@ -13,7 +13,9 @@ export interface Amount {
 const UNIT_WORDS = Object.fromEntries(LEXICONS.flatMap((lexicon) => Object.entries(lexicon.timeUnits)));
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const INSTANT = wordPattern(LEXICONS.flatMap((lexicon) => lexicon.instant));
-const AMOUNT = /(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|à|a|to)\s*(\d+(?:[.,]\d+)?))?\s*([a-z]+)/g;
+// Numbers are bounded (nine digits) and anchored after a non-digit so a long digit run cannot backtrack.
+const AMOUNT =
+  /(?<![\d.,])(\d{1,9}(?:[.,]\d{1,3})?)(?:\s*(?:-|–|à|a|to)\s*(\d{1,9}(?:[.,]\d{1,3})?))?\s*([a-z]+)/g;
 
 /** amountsOfTime gives every amount of time a text names, ranges counting twice; "immédiat" counts as zero. */
 export function amountsOfTime(text: string): Amount[] {

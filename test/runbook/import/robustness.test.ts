@@ -79,6 +79,35 @@ describe('importer robustness', () => {
     assert.deepEqual(Object.keys(result.runbook), ['name']);
   });
 
+  // Odd long lines that once made a pattern backtrack or a loop go quadratic; each must simply finish.
+  const ADVERSARIAL: Record<string, string> = {
+    '30,000 backslash continuations': `# R\n\n## Incident 1: x\n\n**Actions:**\n\`\`\`bash\n${'echo a \\\n'.repeat(30_000)}\`\`\`\n`,
+    '30,000 cd lines': `# R\n\n\`\`\`bash\n${'cd /tmp\n'.repeat(30_000)}\`\`\`\n`,
+    'a 200 KB line of [': `# R\n\n${'['.repeat(200_000)}\n`,
+    '100,000 digits as a resolution time': `# R\n\n## Incident 1: x\n\n**Resolution time:** ${'9'.repeat(100_000)} minutes\n`,
+    '100,000 digits in a severity table': `# R\n\n| Severity | Response time |\n|---|---|\n| P0 | ${'9'.repeat(100_000)} min |\n`,
+    '100,000 spaces then a word': `# R\n\n${' '.repeat(100_000)}x\n`,
+    '50,000 stars': `# R\n\n${'*'.repeat(50_000)}\n`,
+    'a 200 KB line of quotes in a fence': `# R\n\n\`\`\`bash\n${'"'.repeat(200_000)}\n\`\`\`\n`,
+    'a 20,000-column table': `# R\n\n${'| a '.repeat(20_000)}|\n${'|---'.repeat(20_000)}|\n`,
+  };
+  for (const [name, text] of Object.entries(ADVERSARIAL)) {
+    it(`finishes on ${name}`, { timeout: 60_000 }, () => {
+      assert.doesNotThrow(() => importMarkdown(bytes(text)));
+    });
+  }
+
+  it('a huge number where a duration is expected does not break the model', () => {
+    const result = importMarkdown(
+      bytes('# R\n\n## Incident 1: x\n\n**Resolution time:** 100000000000000000000000 minutes\n'),
+    );
+    assert.doesNotThrow(() => Runbook.parse(result.runbook));
+  });
+
+  it('an empty front-matter name falls back to the title', () => {
+    assert.equal(importMarkdown(bytes('---\nname: ""\n---\n# Billing Runbook\n')).runbook.name, 'Billing');
+  });
+
   it('YAML front matter names the runbook and keeps lines right', () => {
     const result = importMarkdown(
       bytes(
