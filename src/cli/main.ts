@@ -4,10 +4,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { checkOnce } from '../engine/check-once.ts';
 import { VigieError } from '../errors.ts';
-import { lintDocumentText, lintRunbook } from '../runbook/lint.ts';
+import { lintDocumentText, lintRunbook, maskSecrets } from '../runbook/lint.ts';
+import { formatLoadErrors } from '../runbook/load.ts';
 import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
-import { summarise } from '../runbook/show.ts';
+import { formatTable, summarise } from '../runbook/show.ts';
 import { toYaml } from '../runbook/write.ts';
 
 const USAGE = `Usage: vigie <command> [options]
@@ -16,6 +18,7 @@ Commands:
   import FILE.md [-o vigie.yaml] [--json]   turn a prose runbook into the runbook model
   lint FILE [--json]                        check a runbook (YAML or Markdown); exit 1 on errors
   show FILE                                 summarise a runbook (YAML or Markdown)
+  check FILE [--json] [--only ID,…]         run every check once; exit 1 if any fails
   help                                      print this help
 `;
 
@@ -31,6 +34,15 @@ const console_: Output = {
 };
 
 type Command = (args: string[], io: Output) => Promise<number>;
+
+/** masker hides the environment's secret values and any password written in a DSN. */
+const masker =
+  (secrets: readonly string[]) =>
+  (text: string): string => {
+    let masked = text;
+    for (const secret of secrets) masked = masked.split(secret).join('****');
+    return maskSecrets(masked);
+  };
 
 const oneFile = (positionals: string[], command: string): string => {
   if (positionals.length !== 1) {
@@ -102,8 +114,50 @@ const commands: Record<string, Command> = {
   async show(args, io) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     const read = await readRunbookFile(oneFile(positionals, 'show'));
-    io.out(summarise(read.runbook));
+    // A runbook may hold a secret in clear (the linter says so); the summary never repeats it.
+    io.out(maskSecrets(summarise(read.runbook)));
     return 0;
+  },
+
+  async check(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, only: { type: 'string' } },
+    });
+    const file = oneFile(positionals, 'check');
+    const read = await readRunbookFile(file);
+    const only = values.only?.split(',').map((id) => id.trim());
+    const outcome = await checkOnce(read.runbook, process.env, only ? { only } : {});
+    if (outcome.errors.length > 0) {
+      throw new VigieError(
+        'RUNBOOK_INVALID',
+        `${file}: some checks cannot be built:\n${formatLoadErrors(file, outcome.errors)}`,
+        'fix each condition at the column shown; the README lists the condition language',
+      );
+    }
+    const mask = masker(outcome.secrets);
+    if (values.json) {
+      const report = outcome.results.map((result) => ({
+        id: result.id,
+        ok: result.ok,
+        latency: result.observation.latency,
+        failures: result.failures.map(mask),
+        timed_out: result.timedOut,
+      }));
+      io.out(JSON.stringify(report, null, 2));
+    } else {
+      const rows = outcome.results.map((result) => [
+        result.id,
+        result.ok ? 'ok' : 'FAIL',
+        `${Math.round(result.observation.latency)}ms`,
+        mask(result.failures.join('; ')),
+      ]);
+      io.out(formatTable([['CHECK', 'RESULT', 'LATENCY', 'WHY'], ...rows]));
+      const failed = outcome.results.filter((result) => !result.ok).length;
+      io.out(`${outcome.results.length - failed} ok, ${failed} failing`);
+    }
+    return outcome.results.every((result) => result.ok) ? 0 : 1;
   },
 
   async help(_args, io) {

@@ -1,0 +1,122 @@
+/**
+ * The http probe: one request over pooled keep-alive connections, redirects followed here rather
+ * than by undici so the observation can tell where it ended and after how many hops, and a body
+ * read only up to a bound so a huge or endless answer cannot exhaust memory.
+ */
+import { Agent, type Dispatcher, request } from 'undici';
+import { elapsed, failure, type Observation, type Probe, type ProbeTarget } from './probe.ts';
+import { abortMessage, describeError } from './tcp.ts';
+
+const MAX_REDIRECTS = 5;
+const MAX_BODY_READ = 1024 * 1024;
+const MAX_BODY_TEXT = 64 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+// Credentials meant for one origin must not follow a redirect to another.
+const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * httpProbe observes one HTTP exchange; values: `status`, `headers`, `body` (JSON when it parses),
+ * `body_text` (first 64 KB), `url` (after redirects) and `redirects`.
+ */
+export function httpProbe(): Probe {
+  // One pool per verification setting: a connection opened without verification must never serve a check that wants it.
+  const agents = new Map<boolean, Agent>();
+  const agentFor = (verify: boolean): Agent => {
+    let agent = agents.get(verify);
+    if (!agent) {
+      agent = new Agent({ connect: { rejectUnauthorized: verify } });
+      agents.set(verify, agent);
+    }
+    return agent;
+  };
+  return {
+    kind: 'http',
+    async run(target, signal) {
+      const start = performance.now();
+      const subject = `${(target.method ?? 'GET').toUpperCase()} ${target.target}`;
+      try {
+        return await exchange(target, signal, agentFor(target.verifyTls !== false), start);
+      } catch (error) {
+        const why = signal.aborted ? abortMessage(signal, target.timeout) : describeError(error);
+        return failure(start, `${subject}: ${why}`);
+      }
+    },
+    async close() {
+      await Promise.all([...agents.values()].map((agent) => agent.close()));
+      agents.clear();
+    },
+  };
+}
+
+/** exchange makes the request and follows its redirects; it throws what stopped it. */
+async function exchange(
+  target: ProbeTarget,
+  signal: AbortSignal,
+  dispatcher: Dispatcher,
+  start: number,
+): Promise<Observation> {
+  let url = new URL(target.target);
+  let method = (target.method ?? 'GET').toUpperCase();
+  let body = target.body;
+  const headers: Record<string, string> = { 'user-agent': 'Vigie' };
+  for (const [name, value] of Object.entries(target.headers ?? {})) headers[name.toLowerCase()] = value;
+  for (let redirects = 0; ; redirects++) {
+    const response = await request(url, { method, headers, body, signal, dispatcher });
+    const status = response.statusCode;
+    const location = response.headers.location;
+    if (target.followRedirects !== false && REDIRECTS.has(status) && typeof location === 'string') {
+      await response.body.dump();
+      if (redirects === MAX_REDIRECTS)
+        throw new Error(`stopped after ${MAX_REDIRECTS} redirects, at ${url.href}`);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) for (const name of ORIGIN_BOUND) delete headers[name];
+      // As browsers do: 303 always, and 301/302 after a POST, turn into a GET without a body.
+      if (status === 303 ? method !== 'HEAD' : status <= 302 && method === 'POST') {
+        method = 'GET';
+        body = undefined;
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      url = next;
+      continue;
+    }
+    const text = await readBounded(response.body);
+    return {
+      ok: true,
+      latency: elapsed(start),
+      values: {
+        status,
+        headers: response.headers,
+        body: parseBody(text, response.headers['content-type']),
+        body_text: text.length > MAX_BODY_TEXT ? text.slice(0, MAX_BODY_TEXT) : text,
+        url: url.href,
+        redirects,
+      },
+    };
+  }
+}
+
+/** readBounded reads at most MAX_BODY_READ bytes, then drops the connection rather than drain the rest. */
+async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    const part = size + chunk.length > MAX_BODY_READ ? chunk.subarray(0, MAX_BODY_READ - size) : chunk;
+    chunks.push(part);
+    size += part.length;
+    if (size >= MAX_BODY_READ) break; // leaving the loop destroys the stream and its socket
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** parseBody gives JSON when the server says so or the text looks like an object or array, else the text. */
+function parseBody(text: string, contentType: string | string[] | undefined): unknown {
+  const declared = typeof contentType === 'string' && /\bjson\b/i.test(contentType);
+  // A bare "OK" or "1" stays text, so `body == "1"` means what it says.
+  if (!declared && !/^\s*[[{]/.test(text)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
