@@ -5,6 +5,7 @@
  */
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { z } from 'zod';
+import { parseCondition } from '../conditions/index.ts';
 import { VigieError } from '../errors.ts';
 import { closest, formatPath, type Path } from './paths.ts';
 import { Runbook, type RunbookConfig } from './schema.ts';
@@ -98,6 +99,29 @@ function place(
   return { line: position.line, column: position.col };
 }
 
+/** checkConditions parses every `expect:` condition, placing each error at its line and column in the file. */
+function checkConditions(runbook: RunbookConfig, doc: Document, lines: LineCounter): LoadError[] {
+  const errors: LoadError[] = [];
+  for (const [index, check] of (runbook.checks ?? []).entries()) {
+    for (const [at, text] of (check.expect ?? []).entries()) {
+      const parsed = parseCondition(text);
+      if (parsed.ok) continue;
+      const path = ['checks', index, 'expect', at];
+      const node = doc.getIn(path, true) as { range?: number[]; type?: string } | undefined;
+      const quoted = node?.type === 'QUOTE_DOUBLE' || node?.type === 'QUOTE_SINGLE' ? 1 : 0;
+      const position = node?.range
+        ? lines.linePos(node.range[0]! + quoted + parsed.error.column - 1)
+        : undefined;
+      errors.push({
+        path: formatPath(path),
+        ...(position ? { line: position.line, column: position.col } : {}),
+        message: `${parsed.error.message} in "${text}"`,
+      });
+    }
+  }
+  return errors;
+}
+
 /** loadRunbook reads a runbook's YAML text and validates it, collecting every error in the file. */
 export function loadRunbook(text: string): Loaded {
   if (text.length > MAX_RUNBOOK_BYTES) {
@@ -154,7 +178,11 @@ export function loadRunbook(text: string): Loaded {
   }
   const parsed = Runbook.safeParse(data);
   const locate = (path: Path): number | undefined => place(doc, lines, path)?.line;
-  if (parsed.success) return { ok: true, runbook: parsed.data, locate };
+  if (parsed.success) {
+    const conditionErrors = checkConditions(parsed.data, doc, lines);
+    if (conditionErrors.length > 0) return { ok: false, errors: conditionErrors };
+    return { ok: true, runbook: parsed.data, locate };
+  }
 
   const errors: LoadError[] = [];
   for (const issue of parsed.error.issues) {

@@ -53,6 +53,17 @@ describe('loadRunbook', () => {
     assert.match(printed, /^vigie\.yaml:4:\d+: checks\[0\]\.probe: /m);
   });
 
+  it('places a condition error at its line and column in the file', () => {
+    const loaded = loadRunbook('name: t\nchecks:\n  - id: a\n    probe: http\n    target: http://x\n    expect: ["status == 200", "status === 200"]\n');
+    assert.equal(loaded.ok, false);
+    if (loaded.ok) return;
+    assert.deepEqual(
+      loaded.errors.map((error) => [error.path, error.line, error.column]),
+      [['checks[0].expect[1]', 6, 39]],
+    );
+    assert.match(loaded.errors[0]!.message, /did you mean '=='/);
+  });
+
   it('says where YAML syntax breaks', () => {
     const loaded = loadRunbook('name: x\nchecks:\n  - id: a\n   probe: http\n');
     assert.equal(loaded.ok, false);
