@@ -8,6 +8,10 @@
 
 import { closest, formatPath, type Path } from './paths.ts';
 import type { RunbookConfig, Step } from './schema.ts';
+import { findPlaceholderDsns, findSecrets, maskSecrets, type SecretHit } from './secrets.ts';
+
+// src/cli/main.ts and src/engine/engine.ts still import maskSecrets from here.
+export { maskSecrets } from './secrets.ts';
 
 /** FindingLevel says whether a finding blocks the runbook (error) or only deserves a look (warning). */
 export type FindingLevel = 'error' | 'warning';
@@ -171,8 +175,8 @@ export function lintDocumentText(text: string): Finding[] {
       code: 'secret-in-clear',
       path: '',
       line: index + 1,
-      message: `secret written in clear: ${[...new Set(hits.map((hit) => quote(maskHit(line, hit))))].join(', ')}`,
-      fix: `${first.detector.hint}, and rotate the secret: it has been exposed`,
+      message: secretMessage(line, hits),
+      fix: `${first.hint}, and rotate the secret: it has been exposed`,
     });
   }
   return findings;
@@ -184,17 +188,35 @@ const secretsInClear: Rule = ({ runbook }) => {
     const hits = findSecrets(text);
     const first = hits[0];
     if (!first) continue;
-    const shown = hits.map((hit) => quote(maskHit(text, hit)));
     issues.push({
       level: 'error',
       code: 'secret-in-clear',
       path,
-      message: `secret written in clear: ${[...new Set(shown)].join(', ')}`,
-      fix: `${first.detector.hint}, and rotate the secret: it has been exposed`,
+      message: secretMessage(text, hits),
+      fix: `${first.hint}, and rotate the secret: it has been exposed`,
     });
   }
   return issues;
 };
+
+/** secretMessage quotes where each secret is (`password=****`), never the secret itself. */
+function secretMessage(text: string, hits: readonly SecretHit[]): string {
+  const shown = hits.map((hit) => quote(maskAround(text, hits, hit)));
+  return `secret written in clear: ${[...new Set(shown)].join(', ')}`;
+}
+
+/** maskAround is the text a secret was found in, with it and every other secret it holds masked. */
+function maskAround(text: string, hits: readonly SecretHit[], hit: SecretHit): string {
+  const { start, end } = hit.around;
+  let shown = '';
+  let from = start;
+  for (const other of hits) {
+    if (other.end <= from || other.start >= end) continue;
+    shown += `${text.slice(from, Math.max(from, other.start))}****`;
+    from = other.end;
+  }
+  return shown + text.slice(Math.min(from, end), end);
+}
 
 const scenarioWithoutDiagnosis: Rule = ({ runbook }) =>
   (runbook.scenarios ?? []).flatMap((scenario, s): Issue[] =>
@@ -490,196 +512,9 @@ function findPlaceholders(text: string, executable: boolean): string[] {
     if (executableOnly && !executable) continue;
     for (const match of bare.matchAll(pattern)) found.push({ index: match.index, text: match[0] });
   }
-  for (const dsn of findDsns(text)) {
-    if (dsn.kind === 'placeholder') found.push({ index: dsn.start, text: text.slice(dsn.start, dsn.end) });
-  }
+  for (const dsn of findPlaceholderDsns(text))
+    found.push({ index: dsn.start, text: text.slice(dsn.start, dsn.end) });
   return found.sort((a, b) => a.index - b.index).map((hit) => hit.text);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Secrets
-
-interface SecretDetector {
-  /** What to do instead, as the start of the fix. */
-  readonly hint: string;
-  readonly find: (text: string) => Span[];
-}
-
-/** Span is a match [start, end) whose secret part [secretStart, secretEnd) must never be shown. */
-interface Span {
-  readonly start: number;
-  readonly end: number;
-  readonly secretStart: number;
-  readonly secretEnd: number;
-}
-
-interface SecretHit extends Span {
-  readonly detector: SecretDetector;
-}
-
-/** KNOWN_ACCOUNTS are default account names, which make "(admin/admin)" a credential and not "(read/write)". */
-const KNOWN_ACCOUNTS =
-  /^(?:admin|administrator|root|user|postgres|guest|minioadmin|elastic|grafana|sa|test|demo)$/i;
-const CREDENTIAL_WORDS = /login|credential|identifiant|password|passwd|mot de passe|\bmdp\b/i;
-
-const SECRET_DETECTORS: readonly SecretDetector[] = [
-  {
-    hint: `write the connection string as an \${ENV} reference such as \${DATABASE_URL}`,
-    find: (text) => findDsns(text).filter((dsn) => dsn.kind === 'secret'),
-  },
-  {
-    hint: `keep the credentials in a password manager or an \${ENV} reference, not in the runbook`,
-    find: (text) =>
-      spans(text, /\(\s*([A-Za-z0-9._@-]+)\s*\/\s*([^\s()/]+)\s*\)/dg, 2, (match) => {
-        const user = match[1] ?? '';
-        return KNOWN_ACCOUNTS.test(user) || CREDENTIAL_WORDS.test(text);
-      }),
-  },
-  {
-    hint: `pass the credentials as \${USER}:\${PASSWORD} environment references`,
-    find: (text) =>
-      spans(
-        text,
-        /(?<=^|\s)(?:-u|--user)\s+["']?([^\s:"'$]+):(?!\/\/)([^\s"']+)/dg,
-        2,
-        // docker exec -u 1000:1000 names a uid and gid, not a password.
-        (match) => !/^\d+$/.test(match[1] ?? '') || !/^\d+$/.test(match[2] ?? ''),
-      ),
-  },
-  {
-    hint: 'write redis-cli -a "$REDIS_PASSWORD" (or use REDISCLI_AUTH)',
-    find: (text) => spans(text, /\bredis-cli\b[^|;&\n]*?\s(?:-a|--pass)\s+("[^"]*"|'[^']*'|[^\s"']+)/dg, 1),
-  },
-  {
-    hint: `write the header with an \${ENV} reference, e.g. Authorization: Bearer $API_TOKEN`,
-    find: (text) => spans(text, /\bAuthorization\s*:\s*(?:Bearer|Basic|Token)\s+([^\s"']+)/dgi, 1),
-  },
-  {
-    hint: `write the header with an \${ENV} reference, e.g. api-key: $API_KEY`,
-    find: (text) => spans(text, /(?<![A-Za-z0-9])(?:x-)?api[-_]?key\s*:\s*("[^"]*"|'[^']*'|[^\s"']+)/dgi, 1),
-  },
-  {
-    hint: `take the value from the environment (NAME=\${NAME}) or generate it, e.g. $(openssl rand -hex 32)`,
-    find: (text) =>
-      spans(
-        text,
-        /(?<![A-Za-z0-9])(?:[A-Za-z0-9_]*(?:password|passwd|secret|token|api_?key)[A-Za-z0-9_]*|pass)\s*=(?!=)\s*("[^"]*"|'[^']*'|[^\s"'&;|)]+)/dgi,
-        1,
-        // Counts and switches (max_tokens=500, VERIFY_TOKEN=true) are settings, not secrets.
-        (match) => !/^["']?(?:\d+|true|false|null|none)["']?$/i.test(match[1] ?? ''),
-      ),
-  },
-];
-
-/** spans collects the matches of `pattern` whose group `group` is a literal secret. */
-function spans(
-  text: string,
-  pattern: RegExp,
-  group: number,
-  accept: (match: RegExpExecArray) => boolean = () => true,
-): Span[] {
-  const found: Span[] = [];
-  for (const match of text.matchAll(pattern)) {
-    const range = match.indices?.[group];
-    const value = match[group];
-    if (!range || value === undefined || !isLiteralSecret(value) || !accept(match)) continue;
-    found.push({
-      start: match.index,
-      end: match.index + match[0].length,
-      secretStart: range[0],
-      secretEnd: range[1],
-    });
-  }
-  return found;
-}
-
-/** isLiteralSecret is false for references ($VAR, ${VAR}, $(cmd)) and for placeholders (<token>, PASSWORD, xxx). */
-function isLiteralSecret(value: string): boolean {
-  const bare = value.replace(/^(["'])(.*)\1$/s, '$2').trim();
-  return bare !== '' && !bare.startsWith('$') && !bare.startsWith('%24') && !isPlaceholderValue(bare);
-}
-
-function isPlaceholderValue(value: string): boolean {
-  return (
-    /^[A-Z]+(?:_[A-Z]+)*$/.test(value) ||
-    /^<[^>]*>$/.test(value) ||
-    /^\[[^\]]*\]$/.test(value) ||
-    /^\{\{.*\}\}$/s.test(value) ||
-    /^(?:x{3,}|\*+|\.\.\.|…)$/i.test(value) ||
-    /^your[-_]/i.test(value)
-  );
-}
-
-interface Dsn extends Span {
-  readonly kind: 'reference' | 'placeholder' | 'secret';
-}
-
-const DSN = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:@/"'`]*):([^\s@/"'`]+)@([^\s/?#"'`]*)/dgi;
-
-/**
- * findDsns finds URLs carrying a password and says what kind of password it is: shared by the secret
- * and placeholder rules, so that `rediss://default:PASSWORD@HOST` is reported once, as a placeholder.
- */
-function findDsns(text: string): Dsn[] {
-  const found: Dsn[] = [];
-  for (const match of text.matchAll(DSN)) {
-    const range = match.indices?.[2];
-    const password = match[2];
-    if (!range || password === undefined) continue;
-    const span = {
-      start: match.index,
-      end: match.index + match[0].length,
-      secretStart: range[0],
-      secretEnd: range[1],
-    };
-    found.push({ ...span, kind: dsnKind(password, match[3] ?? '') });
-  }
-  return found;
-}
-
-function dsnKind(password: string, hostPort: string): Dsn['kind'] {
-  if (password.startsWith('$') || password.startsWith('%24')) return 'reference';
-  if (isPlaceholderValue(password)) return 'placeholder';
-  // postgres://user:pass@host:port/db is a template: the host and port are words, not values.
-  const colon = hostPort.lastIndexOf(':');
-  const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
-  const port = colon < 0 ? undefined : hostPort.slice(colon + 1);
-  if (/^(?:host|hostname|server|HOST)$/i.test(host) || isPlaceholderValue(host)) return 'placeholder';
-  if (port !== undefined && !/^\d*$/.test(port) && !port.startsWith('$')) return 'placeholder';
-  return 'secret';
-}
-
-/** findSecrets returns the literal secrets of a text, without overlaps, in order of appearance. */
-function findSecrets(text: string): SecretHit[] {
-  const hits = SECRET_DETECTORS.flatMap((detector) =>
-    detector.find(text).map((span) => ({ ...span, detector })),
-  );
-  hits.sort((a, b) => a.secretStart - b.secretStart || b.secretEnd - a.secretEnd);
-  // Two detectors may see one secret (a DSN inside password=...): keep the first.
-  const kept: SecretHit[] = [];
-  for (const hit of hits) {
-    const last = kept[kept.length - 1];
-    if (last && hit.secretStart < last.secretEnd) continue;
-    kept.push(hit);
-  }
-  return kept;
-}
-
-const MASK = '****';
-
-function maskHit(text: string, hit: Span): string {
-  return text.slice(hit.start, hit.secretStart) + MASK + text.slice(hit.secretEnd, hit.end);
-}
-
-/** maskSecrets replaces every literal secret of a text, so that no message ever repeats one. */
-export function maskSecrets(text: string): string {
-  let masked = '';
-  let from = 0;
-  for (const hit of findSecrets(text)) {
-    masked += text.slice(from, hit.secretStart) + MASK;
-    from = hit.secretEnd;
-  }
-  return masked + text.slice(from);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: runbooks write ${ENV} references in plain strings.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Finding, type Locate, lintRunbook } from '../../src/runbook/lint.ts';
+import { type Finding, type Locate, lintDocumentText, lintRunbook } from '../../src/runbook/lint.ts';
 import type { RunbookConfig, Step } from '../../src/runbook/schema.ts';
 
 function step(run: string, risk: Step['risk'] = 'read', extra: Partial<Step> = {}): Step {
@@ -255,6 +255,15 @@ describe('lintRunbook', () => {
       ['curl -H "api-key: 8f2b9c1d" https://qdrant', 'api-key: ****', '8f2b9c1d'],
       ['mysql --host db password=topsecret', 'password=****', 'topsecret'],
       ['echo JWT_SECRET=s3cr3t-value >> .env', 'JWT_SECRET=****', 's3cr3t'],
+      ['redis-cli -h cache AUTH s3cretpw', 'redis-cli -h cache AUTH ****', 's3cretpw'],
+      ['redis-cli -h cache AUTH ops s3cretpw', 'redis-cli -h cache AUTH ops ****', 's3cretpw'],
+      ['mysql -u root -pS3cret shop', 'mysql -u root -p****', 'S3cret'],
+      ['curl "https://api.example.com/v1?token=abc123def"', 'token=****', 'abc123def'],
+      [
+        'curl -H "Authorization: Basic dXNlcjpwYXNz" https://api',
+        'Authorization: Basic ****',
+        'dXNlcjpwYXNz',
+      ],
     ];
     for (const [run, masked, secret] of cases) {
       it(`flags ${masked}`, () => {
@@ -290,6 +299,22 @@ describe('lintRunbook', () => {
       assert.ok(!all.includes('hunter2') && !all.includes('Sup3rS3cret'), all);
     });
 
+    it('flags label lines and default-account credentials in prose, masked', () => {
+      const runbook = clean();
+      runbook.scenarios![0]!.symptoms = ['Grafana: admin / s3cretGr', '**Password:** hunter2'];
+      runbook.checklists = { access: [{ text: 'mot de passe : Xy12zz' }, { text: 'login admin:adm1n' }] };
+      const findings = only(lintRunbook(runbook), 'secret-in-clear');
+      assert.deepEqual(findings.map((finding) => finding.path).sort(), [
+        'checklists.access[0].text',
+        'checklists.access[1].text',
+        'scenarios[0].symptoms[0]',
+        'scenarios[0].symptoms[1]',
+      ]);
+      const all = JSON.stringify(findings);
+      for (const secret of ['s3cretGr', 'hunter2', 'Xy12zz', 'adm1n']) assert.ok(!all.includes(secret), all);
+      assert.ok(all.includes('admin / ****') && all.includes('Password:** ****'), all);
+    });
+
     it('leaves ${ENV} and $VAR references, placeholders and look-alikes alone', () => {
       const runbook = clean();
       runbook.scenarios![0]!.actions = [
@@ -301,12 +326,37 @@ describe('lintRunbook', () => {
         step('JWT_SECRET=$(openssl rand -hex 32)', 'write'),
         step('docker exec -u 1000:1000 app ls', 'write'),
         step('curl -d max_tokens=500 https://api.example.com', 'write'),
+        step('chown -R postgres:postgres /var/lib/postgresql', 'write'),
+        step('docker run -d postgres:15-alpine', 'write'),
       ];
       runbook.scenarios![0]!.symptoms = [
         'Step mode (read/write) flips',
         'Check for secrets written in clear',
+        'Backend logs: FATAL: password authentication failed',
+        'Password: see the vault entry prod-db',
       ];
       assert.deepEqual(only(lintRunbook(runbook), 'secret-in-clear'), []);
+    });
+  });
+
+  describe('lintDocumentText', () => {
+    it('reports each line of a document that holds a secret, with the secret masked', () => {
+      const text = [
+        '## Access',
+        '- **Grafana**: http://localhost:3001 (admin/admin)',
+        '- Password: hunter2',
+        '- Backend logs: `FATAL: password authentication failed`',
+        'redis-cli -a "$REDIS_PASSWORD" ping',
+      ].join('\n');
+      const findings = lintDocumentText(text);
+      assert.deepEqual(
+        findings.map((finding) => [finding.line, finding.code, finding.message]),
+        [
+          [2, 'secret-in-clear', 'secret written in clear: "(admin/****)"'],
+          [3, 'secret-in-clear', 'secret written in clear: "Password: ****"'],
+        ],
+      );
+      assert.match(findings[1]?.fix ?? '', /rotate the secret/);
     });
   });
 
