@@ -10,9 +10,6 @@ import { closest, formatPath, type Path } from './paths.ts';
 import type { RunbookConfig, Step } from './schema.ts';
 import { findPlaceholderDsns, findSecrets, maskSecrets, type SecretHit } from './secrets.ts';
 
-// src/cli/main.ts and src/engine/engine.ts still import maskSecrets from here.
-export { maskSecrets } from './secrets.ts';
-
 /** FindingLevel says whether a finding blocks the runbook (error) or only deserves a look (warning). */
 export type FindingLevel = 'error' | 'warning';
 

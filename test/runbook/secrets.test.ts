@@ -1,7 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: runbooks write ${ENV} references in plain strings.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskSecrets as maskFromLint } from '../../src/runbook/lint.ts';
 import { findPlaceholderDsns, findSecrets, hasSecret, maskSecrets } from '../../src/runbook/secrets.ts';
 
 describe('findSecrets', () => {
@@ -203,10 +202,6 @@ describe('maskSecrets with known values', () => {
     assert.equal(maskSecrets(text, ['', 'a', '42', 'on']), text);
     assert.equal(maskSecrets(text, ['#!']), 'on a 42 line: **** done');
     assert.equal(maskSecrets('the key abc is set', ['abc']), 'the key **** is set');
-  });
-
-  it('is the function lint.ts re-exports for the CLI', () => {
-    assert.equal(maskFromLint, maskSecrets);
   });
 });
 
