@@ -9,6 +9,12 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// node:sqlite still prints an ExperimentalWarning on Node 24; it is the embedded store, used on purpose.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning?.message ?? warning).includes('SQLite is an experimental feature')) return;
+  return emitWarning.call(process, warning, ...rest);
+};
 // `vigie … | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -4,13 +4,17 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { startHealthServer } from '../api/server.ts';
 import { checkOnce } from '../engine/check-once.ts';
+import { type Engine, startEngine } from '../engine/engine.ts';
 import { VigieError } from '../errors.ts';
-import { lintDocumentText, lintRunbook, maskSecrets } from '../runbook/lint.ts';
+import { lintDocumentText, lintRunbook } from '../runbook/lint.ts';
 import { formatLoadErrors } from '../runbook/load.ts';
 import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
+import { maskSecrets } from '../runbook/secrets.ts';
 import { formatTable, summarise } from '../runbook/show.ts';
 import { toYaml } from '../runbook/write.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
 
 const USAGE = `Usage: vigie <command> [options]
 
@@ -19,6 +23,8 @@ Commands:
   lint FILE [--json]                        check a runbook (YAML or Markdown); exit 1 on errors
   show FILE                                 summarise a runbook (YAML or Markdown)
   check FILE [--json] [--only ID,…]         run every check once; exit 1 if any fails
+  serve FILE [--port 8080] [--host 127.0.0.1] [--store vigie.sqlite]
+                                            run the checks continuously; /healthz and /readyz
   help                                      print this help
 `;
 
@@ -35,14 +41,11 @@ const console_: Output = {
 
 type Command = (args: string[], io: Output) => Promise<number>;
 
-/** masker hides the environment's secret values and any password written in a DSN. */
+/** masker hides the environment's secret values and any secret written in clear. */
 const masker =
   (secrets: readonly string[]) =>
-  (text: string): string => {
-    let masked = text;
-    for (const secret of secrets) masked = masked.split(secret).join('****');
-    return maskSecrets(masked);
-  };
+  (text: string): string =>
+    maskSecrets(text, secrets);
 
 const oneFile = (positionals: string[], command: string): string => {
   if (positionals.length !== 1) {
@@ -158,6 +161,75 @@ const commands: Record<string, Command> = {
       io.out(`${outcome.results.length - failed} ok, ${failed} failing`);
     }
     return outcome.results.every((result) => result.ok) ? 0 : 1;
+  },
+
+  async serve(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        store: { type: 'string', default: 'vigie.sqlite' },
+        concurrency: { type: 'string', default: '64' },
+      },
+    });
+    const file = oneFile(positionals, 'serve');
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new VigieError(
+        'USAGE',
+        `--port ${values.port} is not a port number`,
+        'give a number from 0 to 65535',
+      );
+    }
+    const read = await readRunbookFile(file);
+    const store = openSqliteStore(values.store);
+    const log = (level: string, msg: string, fields: Record<string, unknown> = {}): void =>
+      io.err(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+    let engine: Engine;
+    try {
+      engine = startEngine({
+        runbook: read.runbook,
+        env: process.env,
+        store,
+        concurrency: Number(values.concurrency) || 64,
+        onError: (message) => log('error', 'store flush failed', { error: message }),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const server = await startHealthServer({
+      host: values.host,
+      port,
+      readiness: () => {
+        const stats = engine.stats();
+        return {
+          ready: true,
+          details: { checks: engine.checks.length, runs: stats.runs, lag_p99_ms: stats.lagP99 },
+        };
+      },
+    });
+    log('info', 'serving', {
+      runbook: read.runbook.name,
+      checks: engine.checks.length,
+      url: server.url,
+      store: values.store,
+    });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        log('info', 'stopping', { signal });
+        resolve();
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    await server.close();
+    await engine.stop();
+    await store.close();
+    log('info', 'stopped');
+    return 0;
   },
 
   async help(_args, io) {
