@@ -11,6 +11,7 @@ import { checkOnce } from '../../src/engine/check-once.ts';
 import { compileChecks } from '../../src/engine/compile.ts';
 import { importMarkdown } from '../../src/runbook/import/index.ts';
 import { loadRunbook } from '../../src/runbook/load.ts';
+import { Runbook } from '../../src/runbook/schema.ts';
 import { freshDatabase, freshRedis } from '../support/services.ts';
 
 const fixture = (name: string) =>
@@ -79,6 +80,34 @@ describe('checkOnce', () => {
     }
   });
 
+  it('runs the football club runbook: local API, pg_isready, redis ping, RQ queues, MinIO and a certificate', async (t) => {
+    const db = await freshDatabase(t);
+    if (!db) return;
+    const redis = await freshRedis(t);
+    if (!redis) return;
+    try {
+      const env = { LOCAL_8000_URL: base, LOCAL_9000_URL: base, DATABASE_URL: db.url, REDIS_URL: redis.url };
+      const { results } = await checkOnce(fixture('002_e461e3d85802dcad.txt'), env);
+      const outcome = Object.fromEntries(results.map((result) => [result.id, result]));
+      for (const id of [
+        'local-8000-healthz',
+        'db-ready',
+        'redis-ping',
+        'queue-rq-queue-default',
+        'queue-rq-queue-video',
+      ]) {
+        assert.equal(outcome[id]?.ok, true, `${id}: ${outcome[id]?.failures}`);
+      }
+      assert.deepEqual(outcome['local-9000-minio-health-live']?.failures, ['status (404) == 200']);
+      // The certificate's host does not resolve here: a clear failure, not a crash.
+      assert.equal(outcome['tls-football-club-platform-com']?.ok, false);
+      assert.match(outcome['tls-football-club-platform-com']!.failures[0]!, /football_club_platform\.com/);
+    } finally {
+      await redis.clean();
+      await db.drop();
+    }
+  });
+
   it('reports a check whose variable is missing instead of running it', async () => {
     const { results } = await checkOnce(fixture('001_30b92af8b0b53331.txt'), {}, { only: ['db-query'] });
     assert.equal(results[0]?.ok, false);
@@ -106,12 +135,12 @@ describe('checkOnce', () => {
     assert.match(refused!.failures[0]!, /ECONNREFUSED/);
   });
 
-  it('places a condition error by path and column', () => {
-    const loaded = loadRunbook(
-      'name: t\nchecks:\n  - { id: a, probe: http, target: "http://x", expect: ["status == 200", "status === 200"] }\n',
-    );
-    assert.ok(loaded.ok);
-    const { errors } = compileChecks(loaded.runbook);
+  it('places a condition error by path and column (an imported runbook skips the loader)', () => {
+    const runbook = Runbook.parse({
+      name: 't',
+      checks: [{ id: 'a', probe: 'http', target: 'http://x', expect: ['status == 200', 'status === 200'] }],
+    });
+    const { errors } = compileChecks(runbook);
     assert.equal(errors.length, 1);
     assert.equal(errors[0]!.path, 'checks[0].expect[1]');
     assert.equal(errors[0]!.column, 8);

@@ -150,12 +150,36 @@ class Derivation {
   queue(found: Found, key: string): void {
     const env = Derivation.envIn(found.step.run, REDIS_ENV) ?? 'REDIS_URL';
     const service = this.service('cache', { redis: `\${${env}}`, source: found.step.source! });
+    // The key says which queue system wrote it; a list of no known system is watched as a plain Redis key.
+    const system = /(?:^|:)rq:queue:/.test(key)
+      ? 'rq'
+      : /^bull:/.test(key)
+        ? 'bullmq'
+        : /celery/i.test(`${key} ${found.step.run}`)
+          ? 'celery'
+          : undefined;
+    if (system) {
+      this.add({
+        id: `queue-${slugify(key)}`,
+        name: `Depth of queue ${key}`,
+        probe: 'queue',
+        queue: system,
+        target:
+          system === 'bullmq'
+            ? key.replace(/^bull:/, '').replace(/:(?:wait|active|failed|delayed)$/, '')
+            : key,
+        service,
+        expect: [],
+        source: found.step.source!,
+      });
+      return;
+    }
     this.add({
-      id: `queue-${slugify(key)}`,
-      name: `Depth of queue ${key}`,
-      probe: 'queue',
-      target: key,
-      service,
+      id: `list-${slugify(key)}`,
+      name: `Length of the Redis list ${key}`,
+      probe: 'redis',
+      target: `\${services.${service}.redis}`,
+      key,
       expect: [],
       source: found.step.source!,
     });
