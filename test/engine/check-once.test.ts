@@ -108,6 +108,45 @@ describe('checkOnce', () => {
     }
   });
 
+  it('runs the Sylion runbook: both health endpoints, Redis, PostgreSQL and the disk', async (t) => {
+    const db = await freshDatabase(t);
+    if (!db) return;
+    const redis = await freshRedis(t);
+    if (!redis) return;
+    try {
+      const env = { API_SYLION_URL: base, LOCAL_8000_URL: base, DATABASE_URL: db.url, REDIS_URL: redis.url };
+      const { results } = await checkOnce(fixture('003_b5e6c50738bde8b2.txt'), env);
+      assert.deepEqual(
+        results.map((result) => [result.id, result.ok]),
+        [
+          ['api-sylion-health', true],
+          ['local-8000-health', true],
+          ['redis-ping', true],
+          ['db-ready', true],
+          ['disk', true],
+        ],
+      );
+    } finally {
+      await redis.clean();
+      await db.drop();
+    }
+  });
+
+  it('runs the Poker runbook: its monitoring scripts are absent here, and each check says so', async () => {
+    const { results } = await checkOnce(fixture('004_5e8796ab6fc91568.txt'), {
+      DATABASE_URL: 'postgres://x',
+    });
+    assert.deepEqual(
+      results.map((result) => result.id),
+      ['data-freshness', 'endpoint-checks', 'anomaly-detection'],
+    );
+    for (const result of results) {
+      assert.equal(result.ok, false);
+      // Either python is missing or the script is: both are explained, neither is a crash.
+      assert.match(result.failures[0]!, /cannot start python|exit_code \(\d+\) == 0/);
+    }
+  });
+
   it('reports a check whose variable is missing instead of running it', async () => {
     const { results } = await checkOnce(fixture('001_30b92af8b0b53331.txt'), {}, { only: ['db-query'] });
     assert.equal(results[0]?.ok, false);
