@@ -691,13 +691,167 @@ describe('classifyStep: sweeps over the real runbooks', () => {
     }
   });
 
-  it("classifies a 1 MB document's steps quickly", () => {
+  // No time bound here (speed is the benchmarks' business): a run that ends is the test.
+  it("classifies a 1 MB document's steps without hanging", () => {
     const lines = blocks.flatMap((block) => block.lines.map((line) => ({ line, lang: block.lang })));
     const size = lines.reduce((sum, { line }) => sum + line.length + 1, 0);
     const rounds = Math.ceil(1_000_000 / size);
-    const started = performance.now();
-    for (let r = 0; r < rounds; r++) for (const { line, lang } of lines) classifyStep(line, { lang });
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1500, `1 MB of steps took ${elapsed.toFixed(0)} ms`);
+    let destructive = 0;
+    for (let r = 0; r < rounds; r++)
+      for (const { line, lang } of lines)
+        if (classifyStep(line, { lang }).risk === 'destructive') destructive++;
+    assert.ok(destructive > 0);
   });
+});
+
+describe('classifyStep: wrapped, quoted and piped commands', () => {
+  check([
+    // A backslash before a command word only bypasses an alias; `\dt` is psql only in SQL.
+    ['\\rm -rf /var/lib/app/cache', '', 'shell', 'destructive'],
+    ['\\rm -rf /var/lib/app/cache', 'bash', 'shell', 'destructive'],
+    ['\\dt+', 'sql', 'sql', 'read'],
+    ['psql -c "\\dt"', '', 'shell', 'read'],
+    // watch runs its arguments as a `sh -c` script; the other wrappers are read through too.
+    ['watch -n 5 "redis-cli FLUSHALL"', '', 'redis', 'destructive'],
+    ['watch -n 5 redis-cli INFO', '', 'redis', 'read'],
+    ['watch -n1 "ps aux | grep celery"', '', 'shell', 'read'],
+    ['timeout 10 "redis-cli FLUSHALL"', '', 'redis', 'destructive'],
+    ['timeout 10 redis-cli FLUSHALL', '', 'redis', 'destructive'],
+    ['timeout 5 curl -s http://localhost/health', '', 'http', 'read'],
+    ['nice -n 10 "rm -rf /srv/cache"', '', 'shell', 'destructive'],
+    ['nohup "rm -rf /srv/cache" &', '', 'shell', 'destructive'],
+    ['env VAR=x redis-cli FLUSHDB', '', 'redis', 'destructive'],
+    ['env -S "redis-cli FLUSHDB"', '', 'redis', 'destructive'],
+    ['echo key | xargs "redis-cli del"', '', 'redis', 'destructive'],
+    ['time "rm -rf /srv/cache"', '', 'shell', 'destructive'],
+    ['docker exec r watch redis-cli INFO', '', 'docker', 'read'],
+    // `-3` (RESP3) is a flag, not an option with a value.
+    ['redis-cli -3 FLUSHDB', '', 'redis', 'destructive'],
+    ['redis-cli -n 2 -3 FLUSHDB', '', 'redis', 'destructive'],
+    ['redis-cli -2 INFO', '', 'redis', 'read'],
+    ['redis-cli --cluster call 127.0.0.1:7000 FLUSHALL', '', 'redis', 'destructive'],
+    // What is piped into redis-cli or psql is its commands.
+    ['echo FLUSHDB | redis-cli', '', 'redis', 'destructive'],
+    ['printf "PING\\nFLUSHALL\\n" | redis-cli -h cache', '', 'redis', 'destructive'],
+    ['cat <<EOF | redis-cli\nFLUSHALL\nEOF', '', 'shell', 'destructive'],
+    ['echo PING | redis-cli', '', 'redis', 'read'],
+    ['echo "DELETE FROM sessions" | psql $DATABASE_URL', '', 'shell', 'destructive'],
+    ['echo "SELECT 1" | psql $DATABASE_URL', '', 'shell', 'read'],
+    ['unlink /srv/uploads/tmp.bin', '', 'shell', 'destructive'],
+    ['find /srv -name "*.tmp" -exec unlink {} \\;', '', 'shell', 'destructive'],
+    // A new line ends a command even right after a pipe: `wc` and `rm` are two commands.
+    ['ls | wc\nrm -rf /srv/data', 'bash', 'shell', 'destructive'],
+    // psql meta-commands: `\!` runs a shell command, `\copy` writes; a meta-command ends its line.
+    ['\\! rm -rf /var/lib/postgresql/data', 'sql', 'shell', 'destructive'],
+    ['docker compose exec -T db psql -U app <<SQL\n\\! rm -rf /data\nSQL', '', 'docker', 'destructive'],
+    ['psql -c "\\copy t from x.csv"', '', 'shell', 'write'],
+    ['psql <<EOF\n\\dt\nVACUUM FULL;\nEOF', '', 'shell', 'dangerous'],
+    ['\\lo_unlink 12345', 'sql', 'sql', 'destructive'],
+  ]);
+});
+
+describe('classifyStep: HTTP requests that delete a store', () => {
+  check([
+    ['curl -X DELETE https://qdrant:6333/collections/x', '', 'http', 'destructive'],
+    ['curl -XDELETE localhost:9200/logs-2024', '', 'http', 'destructive'],
+    ['http DELETE https://rabbit:15672/api/queues/%2F/jobs', '', 'http', 'destructive'],
+    ['wget --method=DELETE https://s3.example.com/buckets/media', '', 'http', 'destructive'],
+    [
+      'curl -X POST https://qdrant:6333/collections/news/points/delete -d @ids.json',
+      '',
+      'http',
+      'destructive',
+    ],
+    // Deleting one record is still a write.
+    ['curl -X DELETE https://api.example.com/sessions/1', '', 'http', 'write'],
+    ['curl https://qdrant:6333/collections/x', '', 'http', 'read'],
+  ]);
+});
+
+describe('classifyStep: the safety net', () => {
+  check([
+    // Commands the rules cannot see into: the net reads their words.
+    ['flock /tmp/lock rm -rf /srv/data', '', 'shell', 'destructive'],
+    ['awk \'{system("rm " $1)}\' stale.txt', '', 'shell', 'destructive'],
+    ['some-tool --exec "DROP TABLE sessions"', '', 'shell', 'destructive'],
+    ['printf "FLUSHALL\\r\\n" | nc localhost 6379', '', 'shell', 'destructive'],
+    ['rabbitmqadmin purge queue name=jobs', '', 'shell', 'destructive'],
+    ['aws sqs purge-queue --queue-url "$QUEUE_URL"', '', 'shell', 'destructive'],
+    ['node scripts/reset.js && ./bin/tool unlink --all', '', 'shell', 'destructive'],
+    ['./cli queues obliterate --force', '', 'shell', 'destructive'],
+    ['./tool --then "find /srv/tmp -delete"', '', 'shell', 'destructive'],
+    ['EXPLAIN (ANALYZE false) DELETE FROM jobs;', 'sql', 'sql', 'destructive'],
+    // What cannot run stays as the rules decided.
+    ['redis-cli MEMORY PURGE', '', 'redis', 'write'],
+    ['docker exec celery-redis redis-cli MEMORY PURGE', '', 'docker', 'write'],
+    ['grep "DELETE" logs.txt', '', 'shell', 'read'],
+    ['sudo grep -rn "rm -rf" /srv/scripts', '', 'shell', 'read'],
+    ['tail -f /var/log/redis/flushall.log', '', 'shell', 'read'],
+    ['echo "never run TRUNCATE by hand"', '', 'shell', 'read'],
+    ["jq 'del(.secrets)' config.json", '', 'shell', 'read'],
+    ["redis-cli GET 'session:DEL'", '', 'redis', 'read'],
+    ['docker image rm sylion-backend:old', '', 'docker', 'write'],
+    ['git rm docs/old.md', '', 'shell', 'write'],
+    ['EXPLAIN DELETE FROM jobs WHERE done;', 'sql', 'sql', 'read'],
+    ['0 2 * * * cd /path/to/football_club_platform && make db-backup', 'bash', 'shell', 'write'],
+  ]);
+
+  it('says that the net caught the step', () => {
+    assert.match(classifyStep('flock /tmp/lock rm -rf /srv/data').reason, /safety net.*\brm\b/);
+    assert.match(classifyStep('some-tool --exec "DROP TABLE sessions"').reason, /safety net.*DROP/);
+  });
+
+  it('also covers example output', () => {
+    assert.equal(classifyStep('{"status": "ready"}', { lang: 'json' }).risk, 'read');
+    assert.equal(classifyStep('FLUSHALL', { lang: 'output' }).risk, 'destructive');
+  });
+});
+
+/**
+ * Inputs built to make a tokenizer loop or a backtracking pattern super-linear. There is no time bound
+ * (timings belong to the benchmarks): a quadratic path on these sizes takes minutes, which a run shows.
+ */
+describe('classifyStep: adversarial inputs end', () => {
+  const K = 200_000;
+  const inputs: readonly (readonly [name: string, run: string, lang?: string])[] = [
+    ['200 KB of "', '"'.repeat(K)],
+    ['200 KB of \\', '\\'.repeat(K)],
+    ['200 KB of $(', '$('.repeat(K / 2)],
+    ["200 KB of 'a' ", "'a' ".repeat(K / 4)],
+    ['200 KB of `', '`'.repeat(K)],
+    ['50k nested parentheses', `${'('.repeat(50_000)}${')'.repeat(50_000)}`],
+    ['50k nested $(', `echo ${'$('.repeat(50_000)}x${')'.repeat(50_000)}`],
+    ['a 1 MB psql here-document', `psql <<EOF\n${'SELECT 1;\n'.repeat(100_000)}EOF`],
+    ['a 1 MB redis-cli here-document', `redis-cli <<EOF\n${'GET k\n'.repeat(170_000)}EOF`],
+    ['a 1 MB here-document that never closes', `cat <<EOF\n${'x\n'.repeat(500_000)}`],
+    ['200 KB of here-document operators', '<<A;'.repeat(K / 4)],
+    ['200 KB of commands', 'ls;'.repeat(K / 3)],
+    ['200 KB of pipes', 'ls|'.repeat(K / 3)],
+    ['200 KB of ssh', 'ssh h '.repeat(K / 6)],
+    ['a 200 KB flag of v', `docker compose down -${'v'.repeat(K)}1`],
+    ['a 200 KB flag of v to docker rm', `docker rm -${'v'.repeat(K)}1`],
+    ['a 200 KB worker name', `docker restart ${'worker'.repeat(K / 6)} x`],
+    ['200 KB of worker options', `docker compose restart${' -worker'.repeat(K / 8)} x`],
+    ['a 200 KB sed flag', `sed -${'i'.repeat(K)}0`],
+    ['a 200 KB make target', `make ${'ps'.repeat(K / 2)}!`],
+    ['a 200 KB first word', 'a-'.repeat(K / 2)],
+    ['200 KB of spaces before a comment', `x = 1${' '.repeat(K)}y`, 'python'],
+    ['a 200 KB print call', `print(${'set'.repeat(K / 3)} x`, 'python'],
+    ['200 KB of blank lines after a colon', `Note:${' '.repeat(K)}x`],
+    ['200 KB of comment lines', `# a${'\n#'.repeat(K / 2)} ª`],
+    ['200 KB of SQL comment lines', `-${'\n\t'.repeat(K / 2)}x`, 'sql'],
+    ['a 200 KB indent', `ls\n${' '.repeat(K)}${'a'.repeat(K)}`],
+    ['200 KB of ! before a word', `${'!'.repeat(K)}`],
+    ['200 KB of spaces before rm', `/${'\t'.repeat(K)}`],
+    ['200 KB of spaces before purge', `celery${' '.repeat(K)}purgex`],
+    ['200 KB of ;--', `SELECT 1${';--'.repeat(K / 3)}`],
+    ['200 KB of find', `find ${'find '.repeat(K / 5)}`],
+    ['200 KB of prune', `${'prune '.repeat(K / 6)}x`],
+  ];
+  for (const [name, run, lang] of inputs) {
+    it(name, () => {
+      const got = classifyStep(run, { lang });
+      assert.ok(got.reason.length > 0 && got.reason.length <= 80, got.reason);
+    });
+  }
 });

@@ -10,8 +10,14 @@
  * Risk is decided by the most harmful rule that matches any piece. When none matches, the step is
  * `read` only if every piece is known to observe (a read rule matches it); anything Vigie cannot
  * see into (a script, an unknown program) is `write`, because read steps run without asking.
+ * Last, a safety net reads the raw text: a `read` or `write` step that names a data-destroying verb
+ * as a command (FLUSHALL, DELETE FROM, `rm`, …) becomes `destructive`, whatever the pieces said.
+ *
+ * The tokenizing (shell words, SQL statements) is in shell.ts; this file is the tables and the
+ * decision. No pattern here may backtrack super-linearly: steps come from untrusted documents.
  */
 import type { Risk, StepKind } from '../schema.ts';
+import { type Command, parseShell, skipOptions, splitCommands, splitSql, sqlEnd } from './shell.ts';
 
 /** Classification is a step's executor, its risk, and the rule that decided the risk. */
 export interface Classification {
@@ -39,9 +45,14 @@ interface RiskRule {
   readonly reason: string;
 }
 
+/** What a read rule tests: a RegExp, or a function where a pattern would backtrack. */
+interface Matcher {
+  test(text: string): boolean;
+}
+
 interface ReadRule {
   readonly in: readonly Scope[];
-  readonly pattern: RegExp;
+  readonly pattern: Matcher;
   readonly reason: string;
 }
 
@@ -55,10 +66,17 @@ const nameHas = (part: string): RegExp => new RegExp(String.raw`^${RUNNER}\S*?(?
 const nameWord = (part: string): RegExp =>
   new RegExp(String.raw`^${RUNNER}(?:\S*[-_.:/])?(?:${part})(?=[-_.:]|\s|$)`, 'i');
 
+// A DELETE whose path names a store (Qdrant `/collections/x`, Elasticsearch on :9200, a bucket, a
+// RabbitMQ queue) deletes that store and everything in it; `DELETE /sessions/1` stays a write.
+const HTTP_DELETES_STORE =
+  /^DELETE\s+(?:\S*\/(?:collections?|indices|indexes|index|buckets?|databases?|dbs?|queues?|topics?|tables?|keyspaces?|streams?|volumes?|snapshots?|backups?|_all)(?:[/?#]|$)|\S*:9200(?:[/?#]|$))/i;
+
 // Restarting only workers is reversible (jobs are retried); any other restart may interrupt service.
-const WORKERS_ONLY = String.raw`(?:\s+-\S+(?:\s+\d+)?)*(?:\s+\S*worker\S*)+$`;
+// A worker name is tested by a lookahead (atomic in JavaScript) and cannot start with `-`, so that no
+// word can be read two ways: the pattern stays linear on a long line of `workerworker…`.
+const WORKERS_ONLY = String.raw`(?:\s+-\S+(?:\s+\d+)?)*(?:\s+(?!-)(?=\S*worker)\S+)+$`;
 const RESTART_WORKERS = new RegExp(
-  String.raw`^(?:docker compose restart|docker (?:container )?restart|systemctl(?:\s+-\S+)* restart|supervisorctl restart)${WORKERS_ONLY}|^service \S*worker\S* restart$`,
+  String.raw`^(?:docker compose restart|docker (?:container )?restart|systemctl(?:\s+-\S+)* restart|supervisorctl restart)${WORKERS_ONLY}|^service (?=\S*worker)\S+ restart$`,
 );
 
 // Accented letters as written, and as the mojibake of UTF-8 read as cp1252 (Ã©) or Mac Roman (√©).
@@ -129,6 +147,18 @@ const RISK_RULES: readonly RiskRule[] = [
   },
   {
     risk: 'destructive',
+    in: ['sql'],
+    pattern: /^\\lo_unlink\b/,
+    reason: '\\lo_unlink deletes a large object',
+  },
+  {
+    risk: 'destructive',
+    in: ['sql'],
+    pattern: /^\\ir?\s+\S*(?:backup|dump|restore)/i,
+    reason: 'running a dump restores it over the database',
+  },
+  {
+    risk: 'destructive',
     in: ['code'],
     pattern: /\bdelete\s+from\b|\btruncate\s+table\b|\bdrop\s+(?:table|database|schema)\b/i,
     reason: 'the code runs SQL that deletes data',
@@ -140,7 +170,12 @@ const RISK_RULES: readonly RiskRule[] = [
       /\.(?:delete\w*|unlink|flushdb|flushall|flush_all|purge|obliterate|drain|truncate|drop\w*|rmtree|remove_all)\s*\(|\b(?:os\.remove|os\.unlink|shutil\.rmtree)\s*\(/,
     reason: 'the code deletes data',
   },
-  { risk: 'destructive', in: ['shell'], pattern: /^rm(?:\s|$)/, reason: 'rm deletes files' },
+  {
+    risk: 'destructive',
+    in: ['shell'],
+    pattern: /^(?:rm|unlink)(?:\s|$)/,
+    reason: 'rm and unlink delete files',
+  },
   {
     risk: 'destructive',
     in: ['shell'],
@@ -150,7 +185,7 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'destructive',
     in: ['shell'],
-    pattern: /^find\s.*\s-exec(?:dir)?\s+(?:rm|shred|truncate)\b/,
+    pattern: /^find\s.*\s-(?:exec|execdir|ok|okdir)\s+(?:\S*\/)?(?:rm|unlink|shred|truncate)\b/,
     reason: 'find -exec rm deletes files',
   },
   { risk: 'destructive', in: ['shell'], pattern: /^truncate(?:\s|$)/, reason: 'truncate empties files' },
@@ -181,13 +216,13 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'destructive',
     in: ['shell'],
-    pattern: /^docker compose (?:down|rm)\b.*\s(?:-[a-zA-Z]*v[a-zA-Z]*|--volumes)\b/,
+    pattern: /^docker compose (?:down|rm)\b.*\s(?:-[a-uw-zA-Z]*v[a-zA-Z]*|--volumes)\b/,
     reason: "down -v deletes the project's volumes",
   },
   {
     risk: 'destructive',
     in: ['shell'],
-    pattern: /^docker (?:container )?rm\b.*\s(?:-[a-z]*v[a-z]*|--volumes)\b/,
+    pattern: /^docker (?:container )?rm\b.*\s(?:-[a-uw-z]*v[a-z]*|--volumes)\b/,
     reason: "rm -v deletes the container's volumes",
   },
   {
@@ -266,6 +301,19 @@ const RISK_RULES: readonly RiskRule[] = [
   },
   {
     risk: 'destructive',
+    in: ['http'],
+    pattern: HTTP_DELETES_STORE,
+    reason: 'the request deletes a collection, index, bucket or queue',
+  },
+  {
+    risk: 'destructive',
+    in: ['http'],
+    pattern:
+      /^(?:POST|PUT|PATCH|DELETE)\s+\S*\/(?:_delete_by_query|delete|purge|flush|truncate|drop|wipe|obliterate)(?:[/?#]|$)/i,
+    reason: 'the request deletes stored data',
+  },
+  {
+    risk: 'destructive',
     in: ['shell'],
     pattern: /^(?:shred|wipefs|mkfs(?:\.\w+)?)\b|^dd\b.*\sof=/,
     reason: 'the command overwrites a disk or file',
@@ -302,7 +350,7 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'dangerous',
     in: ['sql'],
-    pattern: /^VACUUM\s*(?:\([^)]*\bFULL\b|\s+FULL\b)/i,
+    pattern: /^VACUUM(?:\s*\([^)]*\bFULL\b|\s+FULL\b)/i,
     reason: 'VACUUM FULL locks tables while it rewrites them',
   },
   { risk: 'dangerous', in: ['sql'], pattern: /^(?:CLUSTER|LOCK)\b/i, reason: 'the statement locks tables' },
@@ -493,6 +541,12 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'write',
     in: ['sql'],
+    pattern: /\\gexec\b/,
+    reason: '\\gexec runs each result as a statement',
+  },
+  {
+    risk: 'write',
+    in: ['sql'],
     pattern: /\b(?:pg_reload_conf|setval|nextval|pg_advisory_lock)\s*\(/i,
     reason: 'the function changes server state',
   },
@@ -599,7 +653,7 @@ const RISK_RULES: readonly RiskRule[] = [
   {
     risk: 'write',
     in: ['shell'],
-    pattern: /^sed\s+(?:\S+\s+)*(?:-[a-zA-Z]*i[a-zA-Z]*|--in-place)\b/,
+    pattern: /^sed\s+(?:\S+\s+)*(?:-[a-hj-zA-Z]*i[a-zA-Z]*|--in-place)\b/,
     reason: 'sed -i edits a file in place',
   },
   {
@@ -638,7 +692,7 @@ const RISK_RULES: readonly RiskRule[] = [
     risk: 'dangerous',
     in: ['prose'],
     pattern: new RegExp(
-      String.raw`\b(?:restart\w*|red${E}marr\S*|relanc\S*|reboot\w*|rollback|roll\s+back|redeploy\w*|red${E}ploy\S*|shut\s*down|kill|tuer|failover|bascul\S*|arr${E}t(?:er|ez)?|stop)\b|(?:^|[→>:;,+&(]|\b(?:and|then|to|et|puis|ou|or|manual)\s)\s*["«]?\s*(?:deploy\w*|d${E}ploy\S*)|\bd${E}ployer\b`,
+      String.raw`\b(?:restart\w*|red${E}marr\S*|relanc\S*|reboot\w*|rollback|roll\s+back|redeploy\w*|red${E}ploy\S*|shut\s*down|kill|tuer|failover|bascul\S*|arr${E}t(?:er|ez)?|stop)\b|(?:^|[→>:;,+&(]|\b(?:and|then|to|et|puis|ou|or|manual)\s)[ \t]*(?:["«][ \t]*)?(?:deploy\w*|d${E}ploy\S*)|\bd${E}ployer\b`,
       'im',
     ),
     reason: 'the instruction restarts, redeploys or rolls back a service',
@@ -661,8 +715,15 @@ const READ_RULES: readonly ReadRule[] = [
   { in: ['sql'], pattern: /^(?:SELECT|WITH|VALUES|TABLE|EXPLAIN)\b/i, reason: 'SELECT only reads' },
   {
     in: ['sql'],
-    pattern: /^(?:SHOW|SET|RESET|BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|DISCARD|\\)/i,
+    pattern: /^(?:SHOW|SET|RESET|BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|DISCARD)\b/i,
     reason: 'the statement only affects the session',
+  },
+  {
+    // psql meta-commands that describe or format; `\!`, `\o`, `\copy`, `\i` and the rest are not reads.
+    in: ['sql'],
+    pattern:
+      /^\\(?:d\S*|l\+?|list\+?|conninfo|x|timing|pset|a|t|H|f|C|T|echo|qecho|warn|q|quit|\?|h|help|c|connect|encoding|sf\+?|sv\+?|set|unset|watch|g|gx|gset|errverbose|prompt|if|elif|else|endif|getenv)(?:\s|$)/,
+    reason: 'the psql meta-command only describes',
   },
   { in: ['redis'], pattern: /^$/, reason: 'redis-cli without a command only observes' },
   {
@@ -672,12 +733,7 @@ const READ_RULES: readonly ReadRule[] = [
     reason: 'the Redis command only reads',
   },
   { in: ['http'], pattern: /^(?:GET|HEAD|OPTIONS)\b/i, reason: 'an HTTP GET only reads' },
-  {
-    in: ['code'],
-    pattern:
-      /^(?:import\s|from\s+[\w.]+\s+import\s|pass$|print\((?![^\n]*\b\w*(?:set|save|updat|delet|remov|enqueue|write|creat|insert|put|post|push|send|flush|drop|commit|execut|run|purg|clear|reset|upload|sync|apply|kill|restart|stop)\w*\s*\()[^\n]*\)$)/i,
-    reason: 'the code only imports and prints',
-  },
+  { in: ['code'], pattern: { test: importsOrPrints }, reason: 'the code only imports and prints' },
   {
     in: ['shell'],
     pattern: /^(?:cd|pushd|popd|sleep|true|false|:|exit|wait)(?:\s|$)/,
@@ -685,7 +741,7 @@ const READ_RULES: readonly ReadRule[] = [
   },
   {
     in: ['shell'],
-    pattern: new RegExp(String.raw`^\S+\b.*${PAYLOAD}`),
+    pattern: new RegExp(String.raw`^(?=\S)[^${PAYLOAD}\n]*${PAYLOAD}`),
     reason: 'the command it runs only reads',
   },
   {
@@ -800,10 +856,26 @@ const READ_RULES: readonly ReadRule[] = [
   {
     in: ['shell'],
     pattern:
-      /^(?:make|just|task)\s+(?:-\S+\s+)*[\w:.-]*(?:logs?|status|ps|health|healthcheck|check|stats|info|show|list|help|version|lint|doctor)[\w:.-]*$/,
+      /^(?:make|just|task)\s+(?:-\S+\s+)*(?=[\w:.-]*(?:logs?|status|ps|health|healthcheck|check|stats|info|show|list|help|version|lint|doctor))[\w:.-]*$/,
     reason: "the target's name says it only observes",
   },
 ];
+
+/** A call whose name says it changes something: `q.enqueue_many(…)`, `save(`, `r.delete(`. */
+const MUTATING_CALL =
+  /set|save|updat|delet|remov|enqueue|write|creat|insert|put|post|push|send|flush|drop|commit|execut|run|purg|clear|reset|upload|sync|apply|kill|restart|stop/i;
+
+/**
+ * importsOrPrints tells an import, `pass` or a `print(…)` that calls nothing which changes state. It
+ * is code rather than one pattern because "no call named like a write" written as a lookahead
+ * backtracks quadratically on a long line.
+ */
+function importsOrPrints(line: string): boolean {
+  if (/^(?:import\s|from\s+[\w.]+\s+import\s|pass$)/i.test(line)) return true;
+  if (!/^print\(.*\)$/i.test(line)) return false;
+  for (const call of line.slice(6).matchAll(/\b\w+(?=\s*\()/g)) if (MUTATING_CALL.test(call[0])) return false;
+  return true;
+}
 
 /** KIND_RULES say which executor a command needs, from its (unwrapped) command word. */
 const KIND_RULES: readonly { readonly pattern: RegExp; readonly kind: StepKind }[] = [
@@ -827,6 +899,109 @@ function groupByScope<T extends { readonly in: readonly Scope[] }>(
     for (const scope of rule.in) byScope.set(scope, [...(byScope.get(scope) ?? []), rule]);
   for (const list of byScope.values()) list.sort(order); // Array.prototype.sort is stable: table order holds within a level.
   return byScope;
+}
+
+// ── Safety net ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * NET_RULES are the safety net, applied to the step's raw text after every rule: whatever the
+ * parsing above made of a step, one whose text names one of these data-destroying verbs is never
+ * `read` nor `write`. The net reads command words rather than the language of each piece, so it can
+ * over-classify (a quoted `"DROP TABLE"` handed to a script); it skips only what cannot run: the
+ * patterns of a search (`grep "DELETE" logs.txt`), the text of an `echo` that is not piped, an
+ * EXPLAIN without ANALYZE. Every test is linear: nothing here may backtrack on a long line.
+ */
+interface NetRule {
+  readonly test: (text: string) => boolean;
+  /** The rule applies only when the step is about Redis (`DEL`) or about a queue (`purge`). */
+  readonly when?: (text: string, mode: Mode) => boolean;
+  readonly verb: string;
+}
+
+/** A word that runs as a command: at the start, or after a separator, a quote or a path. */
+const commandWord = (names: string, flags = ''): RegExp =>
+  new RegExp(String.raw`(?:^|[\s;&|(){}\`'"])(?:\/(?:[\w.-]+\/)*)?(?:${names})(?=$|[\s;&|(){}\`'"])`, flags);
+/**
+ * `rm` is also the subcommand that removes an image, a network or a package: not data. (A lookbehind
+ * is only tried after the word it guards, so that it never rescans a long run of spaces.)
+ */
+const RM_WORD = commandWord(
+  String.raw`rm(?<!\b(?:image|network|context|plugin|secret|config|builder|buildx|node|service|stack|pod|git|npm|pnpm|yarn|bun)\s+rm)|shred|wipefs|dropdb`,
+);
+const regex = (pattern: RegExp) => (text: string) => pattern.test(text);
+/** `first` occurs, and `later` after it (`prune … --volumes`), found without backtracking. */
+const after = (first: RegExp, later: RegExp) => (text: string) => {
+  const at = first.exec(text);
+  return at !== null && later.test(text.slice(at.index));
+};
+const both = (a: RegExp, b: RegExp) => (text: string) => a.test(text) && b.test(text);
+
+const aboutRedis = (text: string, mode: Mode): boolean =>
+  mode === 'redis' || /redis|valkey|keydb|:6379\b/i.test(text);
+const aboutQueues = (text: string): boolean =>
+  /\b(?:celery|rq|rabbitmq\w*|sidekiq\w*|dramatiq|huey|bull(?:mq)?|kue|resque|faktory|sqs|pubsub|kafka\S*|nats|beanstalk\w*|queues?)\b/i.test(
+    text,
+  );
+
+const NET_RULES: readonly NetRule[] = [
+  { test: regex(/\bFLUSHALL\b/i), verb: 'FLUSHALL' },
+  { test: regex(/\bFLUSHDB\b/i), verb: 'FLUSHDB' },
+  { test: regex(commandWord('DEL', 'i')), when: aboutRedis, verb: 'DEL' },
+  { test: regex(/\bDELETE\s+FROM\b/i), verb: 'DELETE FROM' },
+  { test: regex(/\bTRUNCATE\b/i), verb: 'TRUNCATE' },
+  { test: regex(/\bDROP\s+(?:TABLE|DATABASE|SCHEMA|INDEX)\b/i), verb: 'DROP' },
+  { test: after(/\bprune\b/, /\s--volumes\b/), verb: 'prune --volumes' },
+  { test: regex(/\bvolume\s+(?:rm|remove|prune)\b/), verb: 'volume rm' },
+  { test: regex(RM_WORD), verb: 'rm' },
+  { test: regex(commandWord('unlink', 'i')), verb: 'unlink' },
+  { test: both(/\bfind\b/, /\s-delete\b/), verb: 'find -delete' },
+  { test: regex(/\bpurge(?<!\bMEMORY\s+purge)/i), when: aboutQueues, verb: 'purge' },
+  { test: regex(/\bobliterate/i), verb: 'obliterate' },
+];
+
+/** Commands whose arguments are patterns or file names, never commands: the net skips them. */
+const NET_SKIPS: ReadonlySet<string> = new Set(
+  'grep egrep fgrep zgrep zegrep zfgrep rg ag ack cat tac less more head tail wc ls stat file zcat zless'.split(
+    ' ',
+  ),
+);
+
+/** safetyNet raises a `read` or `write` decision to destructive when the raw text deletes data. */
+function safetyNet(
+  text: string,
+  mode: Mode,
+  decided: { risk: Risk; reason: string },
+): { risk: Risk; reason: string } {
+  if (decided.risk !== 'read' && decided.risk !== 'write') return decided;
+  const view = netView(text);
+  if (view.trim() === '') return decided;
+  for (const rule of NET_RULES) {
+    if (rule.when && !rule.when(text, mode)) continue;
+    if (rule.test(view))
+      return { risk: 'destructive', reason: `the safety net caught ${rule.verb}, which deletes data` };
+  }
+  return decided;
+}
+
+/** netView is the text the net reads: the step's commands (see splitCommands) less those that cannot run anything. */
+function netView(text: string): string {
+  const kept: string[] = [];
+  for (const { text: segment, separator } of splitCommands(text))
+    if (!netSkips(segment, separator)) kept.push(segment);
+  return kept.join('\n');
+}
+
+/** netSkips tells a segment that runs nothing harmful whatever its words: a search, an echo, an EXPLAIN. */
+function netSkips(segment: string, separator: string): boolean {
+  const head =
+    /^[\s$#({!`]*(?:(?:sudo|doas|time|nohup|command|exec|then|do|else)\s+)*(?:[\w.~-]*\/)*([\w.-]+)/.exec(
+      segment,
+    );
+  if (!head) return false;
+  const name = head[1]!;
+  if (NET_SKIPS.has(name)) return true;
+  if ((name === 'echo' || name === 'printf') && separator !== '|') return true;
+  return /^explain$/i.test(name) && !/\bANALY[SZ]E\b/i.test(segment);
 }
 
 // ── Languages of a step ─────────────────────────────────────────────────────────────────────────
@@ -920,191 +1095,9 @@ const PROSE_WORDS = new Set(
   ).split(' '),
 );
 
-// ── Shell parsing ─────────────────────────────────────────────────────────────────────────────────
-
-interface Redirect {
-  readonly op: string;
-  readonly target: string;
-}
-
-interface Command {
-  words: string[];
-  redirects: Redirect[];
-  /** Body of a here-document (`psql <<EOF … EOF`), or of a here-string. */
-  heredoc?: string;
-  /** Reads the previous command's output (`… | psql`). */
-  piped: boolean;
-  /** `$(…)` and backtick commands inside its words; they run too. */
-  substitutions: string[];
-}
-
-const newCommand = (piped: boolean): Command => ({ words: [], redirects: [], piped, substitutions: [] });
-
-/** parseShell reads one logical line of shell from `start` (quotes and pipes may span lines). */
-function parseShell(text: string, start: number): { commands: Command[]; end: number } {
-  const commands: Command[] = [];
-  const heredocs: { command: Command; delimiter: string; strip: boolean }[] = [];
-  let command = newCommand(false);
-  let word: string | null = null;
-  let redirect: string | null = null;
-  let continued = false;
-  let i = start;
-  const n = text.length;
-
-  const endWord = (): void => {
-    if (word === null) return;
-    if (redirect === '<<' || redirect === '<<-')
-      heredocs.push({ command, delimiter: word, strip: redirect === '<<-' });
-    else if (redirect === '<<<') command.heredoc = word;
-    else if (redirect !== null) {
-      if (!(/^[<>]&$/.test(redirect) && /^(?:\d+|-)$/.test(word)))
-        command.redirects.push({ op: redirect.replace('&', ''), target: word });
-    } else command.words.push(word);
-    redirect = null;
-    word = null;
-    continued = false;
-  };
-  const endCommand = (pipedNext: boolean): void => {
-    endWord();
-    if (command.words.length > 0 || command.redirects.length > 0 || command.heredoc !== undefined)
-      commands.push(command);
-    else if (heredocs.some((h) => h.command === command)) commands.push(command);
-    command = newCommand(pipedNext);
-  };
-
-  while (i < n) {
-    const c = text.charAt(i);
-    if (c === ' ' || c === '\t' || c === '\r') {
-      endWord();
-      i++;
-    } else if (c === '\n') {
-      if (continued || (redirect !== null && word === null)) {
-        i++;
-        continue;
-      }
-      endCommand(false);
-      i++;
-      for (const h of heredocs) {
-        const body: string[] = [];
-        while (i < n) {
-          let lineEnd = text.indexOf('\n', i);
-          if (lineEnd < 0) lineEnd = n;
-          const line = text.slice(i, lineEnd);
-          i = lineEnd + 1;
-          if ((h.strip ? line.replace(/^\t+/, '') : line).trim() === h.delimiter) break;
-          body.push(line);
-        }
-        h.command.heredoc = body.join('\n');
-      }
-      return { commands, end: Math.min(i, n) };
-    } else if (c === '#' && word === null) {
-      const lineEnd = text.indexOf('\n', i);
-      i = lineEnd < 0 ? n : lineEnd;
-    } else if (c === "'") {
-      const close = text.indexOf("'", i + 1);
-      const end = close < 0 ? n : close;
-      word = (word ?? '') + text.slice(i + 1, end);
-      i = end + 1;
-    } else if (c === '"') {
-      let j = i + 1;
-      let buffer = '';
-      while (j < n && text.charAt(j) !== '"') {
-        const d = text.charAt(j);
-        if (d === '\\' && j + 1 < n && '"\\$`\n'.includes(text.charAt(j + 1))) {
-          if (text.charAt(j + 1) !== '\n') buffer += text.charAt(j + 1);
-          j += 2;
-        } else if (d === '$' && text.charAt(j + 1) === '(') {
-          const end = closeParen(text, j + 1);
-          command.substitutions.push(text.slice(j + 2, end - 1));
-          buffer += text.slice(j, end);
-          j = end;
-        } else {
-          buffer += d;
-          j++;
-        }
-      }
-      word = (word ?? '') + buffer;
-      i = j + 1;
-    } else if (c === '\\') {
-      if (text.charAt(i + 1) !== '\n') word = (word ?? '') + text.charAt(i + 1);
-      i += 2;
-    } else if (c === '$' && text.charAt(i + 1) === '(') {
-      const end = closeParen(text, i + 1);
-      command.substitutions.push(text.slice(i + 2, end - 1));
-      word = (word ?? '') + text.slice(i, end);
-      i = end;
-    } else if (c === '`') {
-      const close = text.indexOf('`', i + 1);
-      const end = close < 0 ? n : close;
-      command.substitutions.push(text.slice(i + 1, end));
-      word = (word ?? '') + text.slice(i, end + 1);
-      i = end + 1;
-    } else if (c === '<' || c === '>' || (c === '&' && text.charAt(i + 1) === '>')) {
-      // `<PID>`, `https://<api-url>/x`: a placeholder written in angle brackets is part of a word.
-      const placeholder = c === '<' ? /^<[A-Za-z_][\w.-]*>/.exec(text.slice(i, i + 64)) : null;
-      if (placeholder) {
-        word = (word ?? '') + placeholder[0];
-        i += placeholder[0].length;
-        continue;
-      }
-      if (word !== null && /^\d+$/.test(word)) word = null; // a file descriptor: `2>`
-      endWord();
-      const op = /^(?:<<<|<<-|<<|<>|<&|<|&>>|&>|>>|>&|>\||>)/.exec(text.slice(i, i + 3))![0];
-      i += op.length;
-      redirect = op.startsWith('&>') ? op.slice(1) : op === '>|' ? '>' : op;
-    } else if (c === '|' || c === '&' || c === ';' || c === '(' || c === ')') {
-      endWord();
-      if (c === '|' && text.charAt(i + 1) !== '|') {
-        endCommand(true);
-        i += text.charAt(i + 1) === '&' ? 2 : 1;
-        continued = true;
-      } else if ((c === '|' || c === '&') && text.charAt(i + 1) === c) {
-        endCommand(false);
-        i += 2;
-        continued = true;
-      } else {
-        endCommand(false);
-        i += c === ';' && text.charAt(i + 1) === ';' ? 2 : 1;
-      }
-    } else {
-      word = (word ?? '') + c;
-      i++;
-    }
-  }
-  endCommand(false);
-  return { commands, end: n };
-}
-
-/** closeParen gives the index after the `)` matching the `(` at `open`, respecting quotes. */
-function closeParen(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (c === "'" || c === '"') {
-      const close = text.indexOf(c, i + 1);
-      if (close < 0) return text.length;
-      i = close;
-    } else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i + 1;
-  }
-  return text.length;
-}
-
-/** skipOptions steps over `-x`, `--flag`, and the values of the options in `withValue`. */
-function skipOptions(words: readonly string[], from: number, withValue: ReadonlySet<string>): number {
-  let i = from;
-  while (i < words.length) {
-    const w = words[i]!;
-    if (w === '--') return i + 1;
-    if (!w.startsWith('-') || w === '-') return i;
-    i += withValue.has(w) ? 2 : 1;
-  }
-  return i;
-}
-
 const set = (text: string): ReadonlySet<string> => new Set(text.split(' '));
 const SUDO_VALUES = set('-u -g -C -D -h -p -r -t -U -T --user --group');
-const ENV_VALUES = set('-u -C -S --unset --chdir');
+const ENV_VALUES = set('-u -C --unset --chdir'); // not -S: its value is the command, read as a string
 const NICE_VALUES = set('-n -c -p --adjustment --class --classdata');
 const TIMEOUT_VALUES = set('-s -k --signal --kill-after');
 const WATCH_VALUES = set('-n -d --interval');
@@ -1124,7 +1117,7 @@ const RUN_CONTAINER_VALUES = set(
 );
 const SSH_VALUES = set('-i -p -l -o -J -F -L -R -D -b -c -E -e -m -O -Q -S -W -w -B');
 const REDIS_VALUES = set(
-  '-h -p -a -u -n -s -r -i -d --user --pass --cacert --cacertdir --cert --key --sni --pattern --count --quoted-pattern --rdb --functions-rdb --eval --intrinsic-latency --memkeys-samples -3 --resp3 --tls-ciphers --tls-ciphersuites',
+  '-h -p -a -u -n -s -r -i -d -D -t --user --pass --cacert --cacertdir --cert --key --sni --pattern --count --quoted-pattern --rdb --functions-rdb --eval --intrinsic-latency --memkeys-samples --lru-test --pipe-timeout --show-pushes --cluster --tls-ciphers --tls-ciphersuites',
 );
 const CURL_VALUES = set(
   '-H --header -u --user -o --output -w --write-out -A --user-agent -e --referer -b --cookie -c --cookie-jar -x --proxy -m --max-time --connect-timeout --retry --retry-delay --retry-max-time -K --config --cacert --capath --cert -E --key --resolve -r --range -U --proxy-user --limit-rate -y -Y -z --interface --dns-servers --oauth2-bearer --unix-socket --connect-to -D --dump-header',
@@ -1174,17 +1167,21 @@ export function classifyStep(run: string, hint?: { lang?: string }): Classificat
 
   // An example answer (`{ "status": "ready", … }`) sometimes reaches here as a step; it runs nothing.
   if (mode === 'output' || (mode === 'auto' && /^(?:\{\s*"|\[\s*[{"\d])/.test(text))) {
-    return { kind: 'manual', risk: 'read', reason: 'example output, nothing to run' };
+    return {
+      kind: 'manual',
+      ...safetyNet(text, mode, { risk: 'read', reason: 'example output, nothing to run' }),
+    };
   }
   if (mode === 'sql') {
-    sqlPieces(text, scan);
+    sqlPieces(text, scan, 0);
     if (scan.pieces.length > 0) scan.kinds.push('sql');
-    else if (text !== '') scan.pieces.push({ scope: 'prose', text: text.replace(/^\s*-{2,}\s*/gm, '') });
+    else if (text !== '')
+      scan.pieces.push({ scope: 'prose', text: text.replace(/^[ \t]*-{2,}[ \t]*/gm, '') });
   } else if (mode === 'code' || mode === 'config') scanCode(text, mode, scan);
   else if (mode === 'redis') scanRedis(text, scan);
   else scanLines(text.replace(/\\\n/g, ' '), scan, 0);
 
-  return { kind: kindOf(scan), ...riskOf(scan.pieces) };
+  return { kind: kindOf(scan), ...safetyNet(text, mode, riskOf(scan.pieces)) };
 }
 
 /** kindOf picks the executor: docker if anything runs through docker, else the one kind, else shell. */
@@ -1197,7 +1194,15 @@ function kindOf(scan: Scan): StepKind {
 }
 
 /** riskOf applies the rule tables to the pieces; see the module comment. */
-function riskOf(pieces: readonly Piece[]): { risk: Risk; reason: string } {
+function riskOf(all: readonly Piece[]): { risk: Risk; reason: string } {
+  // A piece met twice gets the same rules twice: a long, repetitive step is judged once per distinct piece.
+  const seen = new Set<string>();
+  const pieces = all.filter((piece) => {
+    const key = `${piece.scope}\0${piece.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   let best: RiskRule | undefined;
   for (const piece of pieces) {
     for (const rule of RULES_BY_SCOPE.get(piece.scope) ?? []) {
@@ -1222,8 +1227,11 @@ function riskOf(pieces: readonly Piece[]): { risk: Risk; reason: string } {
 /** unknownReason names what Vigie could not see into, so a reviewer knows why a step is not `read`. */
 function unknownReason(piece: Piece): string {
   switch (piece.scope) {
-    case 'sql':
+    case 'sql': {
+      const meta = /^\\\S*/.exec(piece.text)?.[0];
+      if (meta) return `${short(meta)} is not a read-only meta-command`;
       return `${short(/^[A-Za-z_]+/.exec(piece.text)?.[0] ?? 'the statement').toUpperCase()} is not a read-only statement`;
+    }
     case 'redis':
       return `${short(/^\S+/.exec(piece.text)?.[0] ?? 'the command')} is not a read-only Redis command`;
     case 'code':
@@ -1260,7 +1268,8 @@ function scanLines(text: string, scan: Scan, depth: number): void {
   while (i < text.length) {
     let lineEnd = text.indexOf('\n', i);
     if (lineEnd < 0) lineEnd = text.length;
-    const line = text.slice(i, lineEnd).trim();
+    const raw = text.slice(i, lineEnd);
+    const line = raw.trim();
     if (line === '') {
       i = lineEnd + 1;
       continue;
@@ -1279,7 +1288,7 @@ function scanLines(text: string, scan: Scan, depth: number): void {
       i = lineEnd + 1;
     } else if (isSql(body)) {
       const end = sqlEnd(text, i);
-      sqlPieces(text.slice(i, end), scan);
+      sqlPieces(text.slice(i, end), scan, depth);
       scan.kinds.push('sql');
       i = end;
     } else if (REDIS_COMMANDS.has(body.split(/\s+/)[0]!)) {
@@ -1295,7 +1304,8 @@ function scanLines(text: string, scan: Scan, depth: number): void {
       scan.pieces.push({ scope: 'prose', text: body });
       i = lineEnd + 1;
     } else {
-      const parsed = parseShell(text, text.indexOf(body, i));
+      // Where the body starts, counted rather than searched for (`indexOf` is slow on a long indent).
+      const parsed = parseShell(text, i + (raw.length - raw.trimStart().length) + prompt + cron);
       for (const command of parsed.commands) analyse(command, scan, depth);
       i = parsed.end;
     }
@@ -1307,23 +1317,9 @@ function scanLines(text: string, scan: Scan, depth: number): void {
 
 /** isSql tells a SQL statement from a shell command or a sentence that opens with the same word. */
 function isSql(line: string): boolean {
-  if (/^\\[a-z]/.test(line)) return true;
+  // No `\dt` here: outside SQL a backslash quotes a command word (`\rm -rf …` bypasses an alias).
   if (SQL_UPPER.test(line)) return !/^TRUNCATE\s+-/.test(line);
   return SQL_LOWER.test(line);
-}
-
-/** sqlEnd finds where a bare statement ends: after a line ending in `;`, before a blank line or a comment. */
-function sqlEnd(text: string, start: number): number {
-  let i = start;
-  while (i < text.length) {
-    let lineEnd = text.indexOf('\n', i);
-    if (lineEnd < 0) lineEnd = text.length;
-    const line = text.slice(i, lineEnd).trim();
-    if (i > start && (line === '' || line.startsWith('#'))) return i;
-    i = lineEnd + 1;
-    if (/;\s*(?:--.*)?$/.test(line)) return Math.min(i, text.length);
-  }
-  return text.length;
 }
 
 /** isProse tells a sentence for a person ("Attendre 2 minutes", "Dashboard → Settings") from a command. */
@@ -1348,6 +1344,8 @@ function analyse(command: Command, scan: Scan, depth: number): void {
   const assignments: string[] = [];
   let viaDocker = false;
   let viaKubectl = false;
+  // `watch` runs its arguments joined as one `sh -c` script.
+  let watched = false;
   let i = 0;
   let rest: string[] | undefined;
 
@@ -1381,9 +1379,12 @@ function analyse(command: Command, scan: Scan, depth: number): void {
       case 'timeout':
         i = skipOptions(words, i + 1, TIMEOUT_VALUES) + 1;
         continue;
-      case 'watch':
-        i = skipOptions(words, i + 1, WATCH_VALUES);
+      case 'watch': {
+        const from = i + 1;
+        i = skipOptions(words, from, WATCH_VALUES);
+        watched = !words.slice(from, i).some((w) => w === '-x' || w === '--exec');
         continue;
+      }
       case 'xargs':
         i = skipOptions(words, i + 1, XARGS_VALUES);
         if (i >= words.length) rest = ['echo'];
@@ -1456,6 +1457,21 @@ function analyse(command: Command, scan: Scan, depth: number): void {
     }
     break;
   }
+  // A command given as one string (`watch "redis-cli FLUSHALL"`, `timeout 10 "rm -rf x"`) is read
+  // again as a line of shell, as `sh -c` would; so is the whole of what `watch` runs.
+  if (
+    rest === undefined &&
+    i < words.length &&
+    depth < MAX_DEPTH &&
+    (watched || /[\s;&|<>()`]/.test(words[i]!))
+  ) {
+    scanLines(words.slice(i).join(' '), scan, depth + 1);
+    if (viaDocker || viaKubectl) scan.kinds.push(viaDocker ? 'docker' : 'shell');
+    const redirects = renderRedirects(command).trim();
+    if (redirects !== '')
+      scan.pieces.push({ scope: 'shell', text: `${words[i]!.split(/\s/)[0]} ${redirects}` });
+    return;
+  }
   rest ??= words.slice(i);
   if (rest.length > 0) rest = [rest[0]!.replace(/^.*\/(?=[^/])/, ''), ...rest.slice(1)];
   const head = rest[0];
@@ -1472,7 +1488,7 @@ function analyse(command: Command, scan: Scan, depth: number): void {
     return;
   }
 
-  const out = payloads(rest, command, scan);
+  const out = payloads(rest, command, scan, depth);
   scan.pieces.push({ scope: 'shell', text: out.join(' ') + renderRedirects(command) });
 
   const kind = viaDocker
@@ -1528,7 +1544,7 @@ function renderRedirects(command: Command): string {
  * payloads moves what a client runs (SQL of `psql -c`, a Redis command, a request, `python -c` code)
  * into pieces of their own language, and gives the command's words with each payload as PAYLOAD.
  */
-function payloads(words: string[], command: Command, scan: Scan): string[] {
+function payloads(words: string[], command: Command, scan: Scan, depth: number): string[] {
   const head = words[0]!;
   switch (head) {
     case 'psql':
@@ -1539,30 +1555,38 @@ function payloads(words: string[], command: Command, scan: Scan): string[] {
       for (let k = 1; k < words.length; k++) {
         const w = words[k]!;
         if (w === '-c' || w === '--command' || (head !== 'psql' && (w === '-e' || w === '--execute'))) {
-          sqlPieces(words[k + 1] ?? '', scan);
+          sqlPieces(words[k + 1] ?? '', scan, depth);
           out.push(w, PAYLOAD);
           found = true;
           k++;
         } else if (/^--(?:command|execute)=/.test(w)) {
-          sqlPieces(w.slice(w.indexOf('=') + 1), scan);
+          sqlPieces(w.slice(w.indexOf('=') + 1), scan, depth);
           out.push(`${w.slice(0, w.indexOf('='))}=${PAYLOAD}`);
           found = true;
         } else out.push(w);
       }
-      if (!found && command.heredoc !== undefined) {
-        sqlPieces(command.heredoc, scan);
+      const fed = found ? undefined : (command.heredoc ?? pipedText(command));
+      if (fed !== undefined) {
+        sqlPieces(fed, scan, depth);
         out.push(PAYLOAD);
       } else if (!found && command.piped) out.push('<|');
       return out;
     }
     case 'redis-cli': {
-      const start = skipOptions(words, 1, REDIS_VALUES);
+      // `--cluster call HOST:PORT FLUSHALL` runs the command on every node.
+      const cluster = words.indexOf('--cluster');
+      const start =
+        cluster > 0 && words[cluster + 1] === 'call' && cluster + 3 < words.length
+          ? cluster + 3
+          : skipOptions(words, 1, REDIS_VALUES);
       if (start < words.length) {
         scan.pieces.push(redisPiece(words.slice(start)));
         return [...words.slice(0, start), PAYLOAD];
       }
-      if (command.heredoc !== undefined) {
-        for (const line of command.heredoc.split('\n'))
+      // A here-document, or text piped in by `echo FLUSHDB |`, is Redis commands, one a line.
+      const fed = command.heredoc ?? pipedText(command);
+      if (fed !== undefined) {
+        for (const line of fed.split('\n'))
           if (line.trim()) scan.pieces.push(redisPiece(line.trim().split(/\s+/)));
         return [...words, PAYLOAD];
       }
@@ -1597,6 +1621,24 @@ function payloads(words: string[], command: Command, scan: Scan): string[] {
     default:
       return words;
   }
+}
+
+/**
+ * pipedText is what the command before a pipe writes, when it can be read: the words of `echo` or
+ * `printf` (with `\n` as a new line), the body of `cat <<EOF`. Undefined when it cannot.
+ */
+function pipedText(command: Command): string | undefined {
+  const source = command.source;
+  if (source === undefined) return undefined;
+  const [head = '', ...args] = source.words;
+  const name = head.replace(/^.*\//, '');
+  if (name === 'echo' || name === 'printf') {
+    let k = 0;
+    if (name === 'echo') while (/^-[neE]+$/.test(args[k] ?? '')) k++;
+    return args.slice(k).join(' ').replace(/\\n/g, '\n');
+  }
+  if (source.heredoc !== undefined && (name === 'cat' || name === '')) return source.heredoc;
+  return undefined;
 }
 
 /** redisPiece is one Redis command, its name upper-cased (Redis commands are case-insensitive). */
@@ -1672,46 +1714,19 @@ function httpiePiece(words: readonly string[], scan: Scan): void {
 }
 
 /** sqlPieces splits SQL into statements; an EXPLAIN without ANALYZE never runs its statement. */
-function sqlPieces(sql: string, scan: Scan): void {
+function sqlPieces(sql: string, scan: Scan, depth: number): void {
   for (const statement of splitSql(sql)) {
+    // `\! rm -rf …` runs a shell command from psql: it is read as one.
+    const shell = /^\\!\s*(\S[\s\S]*)$/.exec(statement);
+    if (shell && depth < MAX_DEPTH) {
+      scanLines(shell[1]!, scan, depth + 1);
+      continue;
+    }
     const plansOnly =
       /^EXPLAIN\b/i.test(statement) &&
       !/^EXPLAIN\s*(?:\([^)]*\bANALY[SZ]E\b(?!\s+(?:FALSE|OFF|0)\b)|ANALY[SZ]E\b)/i.test(statement);
     scan.pieces.push({ scope: 'sql', text: plansOnly ? 'EXPLAIN' : statement });
   }
-}
-
-/** splitSql drops comments and splits on `;` outside quotes and dollar-quotes. */
-function splitSql(sql: string): string[] {
-  const statements: string[] = [];
-  let current = '';
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql.charAt(i);
-    if (c === '-' && sql.charAt(i + 1) === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? sql.length : end;
-    } else if (c === '/' && sql.charAt(i + 1) === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end < 0 ? sql.length : end + 2;
-      current += ' ';
-    } else if (c === "'" || c === '"' || (c === '$' && /^\$\w*\$/.test(sql.slice(i, i + 32)))) {
-      const quote = c === '$' ? /^\$\w*\$/.exec(sql.slice(i, i + 32))![0] : c;
-      const end = sql.indexOf(quote, i + quote.length);
-      const stop = end < 0 ? sql.length : end + quote.length;
-      current += sql.slice(i, stop);
-      i = stop;
-    } else if (c === ';') {
-      statements.push(current);
-      current = '';
-      i++;
-    } else {
-      current += c;
-      i++;
-    }
-  }
-  statements.push(current);
-  return statements.map((s) => s.replace(/\s+/g, ' ').trim()).filter((s) => s !== '');
 }
 
 /** scanCode reads pasted code (or a config file) as lines; comment-only code is an instruction. */
@@ -1726,7 +1741,7 @@ function scanCode(text: string, mode: 'code' | 'config', scan: Scan, manual = tr
       continue;
     }
     code++;
-    scan.pieces.push({ scope: mode, text: line.replace(/\s+#\s.*$/, '') });
+    scan.pieces.push({ scope: mode, text: line.replace(/\s#\s[\s\S]*$/, '').trimEnd() });
   }
   if (code === 0 && comments.length > 0) scan.pieces.push({ scope: 'prose', text: comments.join('\n') });
   if (manual) scan.kinds.push('manual');
