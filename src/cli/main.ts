@@ -185,6 +185,8 @@ const commands: Record<string, Command> = {
     }
     const read = await readRunbookFile(file);
     const store = openSqliteStore(values.store);
+    // After a crash or a restart the schedule resumes from what the store last saw.
+    const lastRuns = new Map([...(await store.latest())].map(([id, observation]) => [id, observation.at]));
     const log = (level: string, msg: string, fields: Record<string, unknown> = {}): void =>
       io.err(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
     let engine: Engine;
@@ -194,6 +196,7 @@ const commands: Record<string, Command> = {
         env: process.env,
         store,
         concurrency: Number(values.concurrency) || 64,
+        lastRuns,
         onError: (message) => log('error', 'store flush failed', { error: message }),
       });
     } catch (error) {

@@ -5,9 +5,9 @@
  */
 import { VigieError } from '../errors.ts';
 import { createProbes } from '../probes/index.ts';
-import { maskSecrets } from '../runbook/secrets.ts';
 import { formatLoadErrors, resolveRunbook } from '../runbook/load.ts';
 import type { RunbookConfig } from '../runbook/schema.ts';
+import { maskSecrets } from '../runbook/secrets.ts';
 import type { ObservationStore } from '../store/store.ts';
 import { compileChecks, type RunnableCheck } from './compile.ts';
 import { runCheck } from './run.ts';
@@ -25,6 +25,8 @@ export interface EngineOptions {
   readonly clock?: Clock;
   /** Called with every error the flush loop meets, already masked. */
   readonly onError?: (message: string) => void;
+  /** When each check last ran (from the store), so a restart resumes the schedule instead of starting it over. */
+  readonly lastRuns?: ReadonlyMap<string, number>;
 }
 
 /** Engine is a started engine. */
@@ -62,7 +64,9 @@ export function startEngine(options: EngineOptions): Engine {
           ok: result.ok,
           latency: result.observation.latency,
           // Values explain a failure; kept for every passing run they would cost 10,000 bodies every 10 s.
-          ...(result.ok ? {} : { error: mask(result.failures.join('; ')), values: result.observation.values }),
+          ...(result.ok
+            ? {}
+            : { error: mask(result.failures.join('; ')), values: result.observation.values }),
         },
       ]);
     },
@@ -78,7 +82,7 @@ export function startEngine(options: EngineOptions): Engine {
       void flushing.then(flushLoop);
     }, options.flushEvery ?? 1000);
   };
-  scheduler.start();
+  scheduler.start(options.lastRuns);
   flushLoop();
   return {
     checks: compiled.checks,

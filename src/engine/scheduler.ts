@@ -56,6 +56,18 @@ export function phaseOf(id: string, interval: number): number {
 }
 
 const LAG_WINDOW = 4096;
+// Overdue checks after a restart start within this window rather than all in the same millisecond.
+const CATCH_UP_MS = 2_000;
+
+/** firstDue is when a check first runs after `now`, given when it last ran, if known. */
+export function firstDue(check: Scheduled, now: number, lastRun?: number): number {
+  if (lastRun !== undefined) {
+    const due = lastRun + check.interval;
+    return due >= now ? due : now + phaseOf(check.id, Math.min(check.interval, CATCH_UP_MS));
+  }
+  const phase = phaseOf(check.id, check.interval);
+  return now + ((((phase - now) % check.interval) + check.interval) % check.interval);
+}
 
 /** Scheduler runs checks at their intervals until stopped. */
 export class Scheduler<C extends Scheduled> {
@@ -87,12 +99,17 @@ export class Scheduler<C extends Scheduled> {
     this.clock = options.clock ?? SYSTEM_CLOCK;
   }
 
-  /** start schedules every check's first run within its first interval. */
-  start(): void {
+  /**
+   * start schedules every check's first run. A check whose last run is known (from the store, after
+   * a restart) runs one interval after it, or at once — spread over a short catch-up window — when
+   * that moment passed while Vigie was down; any other check runs at its fixed phase of the clock,
+   * so phases survive restarts and no check waits more than one interval.
+   */
+  start(lastRuns?: ReadonlyMap<string, number>): void {
     if (!this.stopped) return;
     this.stopped = false;
     const now = this.clock.now();
-    for (const check of this.checks) this.push({ check, due: now + phaseOf(check.id, check.interval) });
+    for (const check of this.checks) this.push({ check, due: firstDue(check, now, lastRuns?.get(check.id)) });
     this.wake();
   }
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { phaseOf, Scheduler } from '../../src/engine/scheduler.ts';
+import { firstDue, phaseOf, Scheduler } from '../../src/engine/scheduler.ts';
 import { FakeClock } from '../support/clock.ts';
 
 /** drain stops the scheduler while letting the fake time run, so runs under way can finish. */
@@ -113,6 +113,21 @@ describe('Scheduler', () => {
     assert.equal(stats.runs, 2);
     const gap = Math.abs(phaseOf('a', 60_000) - phaseOf('b', 60_000));
     assert.equal(stats.lagMax, Math.max(0, 1_000 - gap));
+  });
+
+  it('after a restart, resumes each check one interval after its last run, catching up at once on missed runs', () => {
+    const check = { id: 'api', interval: 10_000 };
+    const now = 1_700_000_123_456;
+    assert.equal(firstDue(check, now, now - 4_000), now + 6_000, 'ran 4 s before: next run in 6 s');
+    const overdue = firstDue(check, now, now - 60_000);
+    assert.ok(overdue >= now && overdue < now + 2_000, 'missed while down: runs within the catch-up window');
+    const fresh = firstDue(check, now);
+    assert.ok(fresh >= now && fresh < now + 10_000);
+    assert.equal(
+      (fresh - phaseOf('api', 10_000)) % 10_000,
+      0,
+      'a check never seen runs at its fixed phase of the clock',
+    );
   });
 
   it('stop waits for the runs under way and starts no new one', async () => {
