@@ -54,7 +54,9 @@ describe('loadRunbook', () => {
   });
 
   it('places a condition error at its line and column in the file', () => {
-    const loaded = loadRunbook('name: t\nchecks:\n  - id: a\n    probe: http\n    target: http://x\n    expect: ["status == 200", "status === 200"]\n');
+    const loaded = loadRunbook(
+      'name: t\nchecks:\n  - id: a\n    probe: http\n    target: http://x\n    expect: ["status == 200", "status === 200"]\n',
+    );
     assert.equal(loaded.ok, false);
     if (loaded.ok) return;
     assert.deepEqual(
