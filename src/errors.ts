@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   IMPORT_TOO_LARGE: 'a document to import is larger than Vigie accepts',
   IMPORT_BINARY: 'a document to import is a binary file',
   IMPORT_INTERNAL: 'the importer produced a model that does not validate (a bug in Vigie)',
+  STORE_OPEN_FAILED: 'the store file cannot be opened',
+  STORE_TOO_NEW: 'the store file was written by a newer Vigie',
+  STORE_MIGRATION_FAILED: 'a store migration failed; the file is left at its previous version',
+  STORE_WRITE_FAILED: 'writing observations to the store failed; they stay buffered for the next flush',
 } as const;
 
 /** ErrorCode is one of the catalogue's codes. */

@@ -3,6 +3,7 @@
  * It names no database: the embedded SQLite store (`sqlite.ts`) implements it today and a PostgreSQL
  * one will later, so callers (engine, API, dashboard) depend only on this file.
  */
+import { VigieError } from '../errors.ts';
 
 /** StoredObservation is one probe run of one check, as kept by the store. */
 export interface StoredObservation {
@@ -113,17 +114,10 @@ export type StoreErrorCode =
   | 'STORE_MIGRATION_FAILED'
   | 'STORE_WRITE_FAILED';
 
-/**
- * StoreError is a store failure with a stable code and a sentence saying how to fix it (same shape as
- * VigieError).
- */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  readonly fix: string;
+/** StoreError is a store failure: a VigieError whose code is one of the store's, from the one catalogue. */
+export class StoreError extends VigieError {
   constructor(code: StoreErrorCode, message: string, fix: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, fix, options);
     this.name = 'StoreError';
-    this.code = code;
-    this.fix = fix;
   }
 }
