@@ -43,11 +43,17 @@ export function compileChecks(runbook: RunbookConfig): Compiled {
   const errors: LoadError[] = [];
   const checks: RunnableCheck[] = [];
   const services = runbook.services ?? {};
+  // Thousands of checks usually share a handful of conditions: each distinct text is parsed once.
+  const parsedTexts = new Map<string, ReturnType<typeof parseCondition>>();
   for (const [index, check] of (runbook.checks ?? []).entries()) {
     const path = ['checks', index] as const;
     const conditions: CompiledCondition[] = [];
     for (const [at, text] of (check.expect ?? []).entries()) {
-      const parsed = parseCondition(text);
+      let parsed = parsedTexts.get(text);
+      if (!parsed) {
+        parsed = parseCondition(text);
+        parsedTexts.set(text, parsed);
+      }
       if (parsed.ok) conditions.push({ text, condition: parsed.condition });
       else {
         errors.push({
