@@ -18,13 +18,14 @@
  * Run (Node 24): node_modules/.bin/node bench/probes.ts [--duration=10] [--rate=200] [--concurrency=64]
  * (writes bench/results/probes.txt too)
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { once as onceEvent } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { startHarness, withTimeout } from './support/harness.ts';
 import { type Driven, drive, type Load, TICK_MS } from './support/load.ts';
 import type { VigieReport, VigieSetup, VigieSlice } from './support/probe-vigie.ts';
 
@@ -62,32 +63,7 @@ const print = (line = ''): void => {
 };
 
 // Everything this bench starts, stopped on the way out whatever happens.
-const children = new Set<ChildProcess>();
-const work = mkdtempSync(join(tmpdir(), 'vigie-bench-probes-'));
-const cleanUp = (): void => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
-};
-process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-setTimeout(() => {
-  console.error(`bench/probes: still running after ${HARD_BOUND_MS / 1000} s, giving up`);
-  process.exit(2);
-}, HARD_BOUND_MS).unref();
-
-/** withTimeout rejects when `promise` has not settled within `ms`. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const { work, children } = startHarness('probes', HARD_BOUND_MS, 'SIGTERM');
 
 // ---- the target ----------------------------------------------------------------------------------
 

@@ -29,13 +29,14 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import type { StoredObservation } from '../src/store/store.ts';
+import { startHarness, withTimeout } from './support/harness.ts';
 import type { ScaleEngineSetup, ScaleSample, ScaleStarted } from './support/scale-engine.ts';
 
 // ---- settings -------------------------------------------------------------------------------------
@@ -100,35 +101,7 @@ const ms = (value: number, digits = 0): string => `${value.toFixed(digits)} ms`;
 const s = (value: number, digits = 2): string => `${(value / 1000).toFixed(digits)} s`;
 const thousands = (value: number): string => Math.round(value).toLocaleString('en');
 
-const children = new Set<ChildProcess>();
-const work = mkdtempSync(join(tmpdir(), 'vigie-bench-scale-'));
-let cleaned = false;
-const cleanUp = (): void => {
-  if (cleaned) return;
-  cleaned = true;
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-};
-process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-setTimeout(() => {
-  console.error(`bench/scale: still running after ${HARD_BOUND_MS / 1000} s, giving up`);
-  process.exit(2);
-}, HARD_BOUND_MS).unref();
-
-/** withTimeout rejects when `promise` has not settled within `ms`. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const { work, children, cleanUp } = startHarness('scale', HARD_BOUND_MS, 'SIGKILL');
 
 /** nextMessage waits for the child's next message that satisfies `wanted`. */
 function nextMessage<T>(
