@@ -4,8 +4,7 @@
  */
 import type { MxRecord, SrvRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
-import { elapsed, failure, type Probe, type ProbeTarget } from './probe.ts';
-import { abortMessage, describeError } from './tcp.ts';
+import { abortMessage, describeError, elapsed, failure, type Probe, type ProbeTarget } from './probe.ts';
 
 /** DnsProbeOptions chooses the resolvers the dns probe asks. */
 export interface DnsProbeOptions {

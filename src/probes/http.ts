@@ -4,8 +4,15 @@
  * read only up to a bound so a huge or endless answer cannot exhaust memory.
  */
 import { Agent, type Dispatcher, request } from 'undici';
-import { elapsed, failure, type Observation, type Probe, type ProbeTarget } from './probe.ts';
-import { abortMessage, describeError } from './tcp.ts';
+import {
+  abortMessage,
+  describeError,
+  elapsed,
+  failure,
+  type Observation,
+  type Probe,
+  type ProbeTarget,
+} from './probe.ts';
 
 const MAX_REDIRECTS = 5;
 const MAX_BODY_READ = 1024 * 1024;

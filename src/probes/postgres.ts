@@ -5,8 +5,7 @@
  * statement timeout on every query, read-only sessions, and errors with the password masked.
  */
 import pg from 'pg';
-import { elapsed, failure, type Probe } from './probe.ts';
-import { abortMessage, describeError } from './tcp.ts';
+import { abortable, abortMessage, describeError, elapsed, failure, type Probe } from './probe.ts';
 
 // Enough for a check and its neighbour: a thousand checks on one database queue here, not on the server.
 const POOL_SIZE = 2;
@@ -169,28 +168,6 @@ export function maskCredentials(text: string, url?: string): string {
     if (form.length >= 4) masked = masked.replaceAll(form, '****');
   }
   return masked;
-}
-
-/** abortable settles as `work` does unless `signal` aborts first; then it rejects at once and hands a late result to `late`, so nothing leaks. */
-export function abortable<T>(work: Promise<T>, signal: AbortSignal, late: (value: T) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      work.then(late, () => {});
-      reject(signal.reason);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** serverName names a DSN's server in messages: a URL, which the caller masks; any other form stays out, as its password could not be found. */

@@ -56,3 +56,44 @@ export function failure(start: number, error: unknown, values: Record<string, un
   const message = error instanceof Error ? error.message : String(error);
   return { ok: false, latency: elapsed(start), values, error: message };
 }
+
+/** abortable settles as `work` does unless `signal` aborts first; then it rejects at once and hands a late result to `late`, so nothing leaks. */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal, late: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.then(late, () => {});
+      reject(signal.reason);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** abortMessage words why `signal` stopped a run, naming the limit when the reason is a timeout. */
+export function abortMessage(signal: AbortSignal, timeout: number): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return `timed out after ${timeout}ms`;
+  // The scheduler aborts with its own Error, already worded ("timed out after 2000ms").
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
+  return 'aborted';
+}
+
+/** describeError gives a network error's message with its code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`) when the message lacks it. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // A connect that tried several addresses fails with an AggregateError whose own message is empty.
+  const first: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
+  const message = error.message || (first instanceof Error ? first.message : '') || error.name;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}

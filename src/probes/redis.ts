@@ -5,9 +5,8 @@
  * fails fast instead of queueing commands while Redis is away, so each run is one honest attempt.
  */
 import { type ChainableCommander, Redis } from 'ioredis';
-import { abortable, maskCredentials } from './postgres.ts';
-import { elapsed, failure, type Probe } from './probe.ts';
-import { abortMessage, describeError } from './tcp.ts';
+import { maskCredentials } from './postgres.ts';
+import { abortable, abortMessage, describeError, elapsed, failure, type Probe } from './probe.ts';
 
 // TYPE names the command that measures a key; other types (modules' own) have no length here.
 const LENGTH_OF: Readonly<Record<string, (client: Redis, key: string) => Promise<number>>> = {

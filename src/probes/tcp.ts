@@ -4,7 +4,7 @@
  * they all speak in the same terms.
  */
 import { connect } from 'node:net';
-import { elapsed, failure, type Observation, type Probe } from './probe.ts';
+import { abortMessage, describeError, elapsed, failure, type Observation, type Probe } from './probe.ts';
 
 /** HostPort is a parsed network target; an IPv6 host comes without its brackets. */
 export interface HostPort {
@@ -31,25 +31,6 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new Error(`'${text}' has a port outside 1-65535`);
   return { host, port };
-}
-
-/** abortMessage words why `signal` stopped a run, naming the limit when the reason is a timeout. */
-export function abortMessage(signal: AbortSignal, timeout: number): string {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === 'TimeoutError') return `timed out after ${timeout}ms`;
-  // The scheduler aborts with its own Error, already worded ("timed out after 2000ms").
-  if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
-  return 'aborted';
-}
-
-/** describeError gives a network error's message with its code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`) when the message lacks it. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // A connect that tried several addresses fails with an AggregateError whose own message is empty.
-  const first: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
-  const message = error.message || (first instanceof Error ? first.message : '') || error.name;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 /** tcpProbe observes whether `host:port` accepts a connection; values: `connected`. */

@@ -5,8 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
-import { elapsed, failure, type Observation, type Probe } from './probe.ts';
-import { abortMessage, describeError, type HostPort, parseHostPort } from './tcp.ts';
+import { abortMessage, describeError, elapsed, failure, type Observation, type Probe } from './probe.ts';
+import { type HostPort, parseHostPort } from './tcp.ts';
 
 const DAY_MS = 86_400_000;
 

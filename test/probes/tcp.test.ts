@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { describe, it } from 'node:test';
 import type { ProbeTarget } from '../../src/probes/probe.ts';
-import { abortMessage, parseHostPort, tcpProbe } from '../../src/probes/tcp.ts';
+import { abortMessage } from '../../src/probes/probe.ts';
+import { parseHostPort, tcpProbe } from '../../src/probes/tcp.ts';
 
 const at = (target: string, timeout = 2000): ProbeTarget => ({ target, timeout });
 
