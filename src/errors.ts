@@ -17,6 +17,13 @@ export const ERROR_CODES = {
   STORE_TOO_NEW: 'the store file was written by a newer Vigie',
   STORE_MIGRATION_FAILED: 'a store migration failed; the file is left at its previous version',
   STORE_WRITE_FAILED: 'writing observations to the store failed; they stay buffered for the next flush',
+  API_UNAUTHENTICATED: 'an API request carries no token, or one Vigie does not know',
+  API_FORBIDDEN: "the request's token has a role that may not do this",
+  API_NOT_FOUND: 'the API has no such route or resource',
+  API_CONFLICT: "the resource's state does not allow the request (acknowledging a resolved incident)",
+  API_BAD_REQUEST: 'the request body or parameters are malformed',
+  API_TOO_LARGE: 'the request body is larger than Vigie accepts',
+  API_CSRF: 'a state-changing request from a browser session came without its CSRF token',
 } as const;
 
 /** ErrorCode is one of the catalogue's codes. */

@@ -7,7 +7,7 @@
  */
 
 import { closest, formatPath, type Path } from './paths.ts';
-import type { RunbookConfig, Step } from './schema.ts';
+import { levelsOf, type RunbookConfig, type Step } from './schema.ts';
 import { findPlaceholderDsns, findSecrets, maskSecrets, type SecretHit } from './secrets.ts';
 
 /** FindingLevel says whether a finding blocks the runbook (error) or only deserves a look (warning). */
@@ -303,15 +303,19 @@ const unknownContact: Rule = ({ runbook }) => {
       .map((name) => name.toLowerCase()),
   );
   known.delete('');
-  for (const [policy, levels] of Object.entries(runbook.escalation ?? {})) {
-    levels.forEach((level, l) => {
+  for (const id of [...Object.keys(runbook.rotations ?? {}), ...Object.keys(runbook.channels ?? {})]) {
+    known.add(id);
+  }
+  for (const [policy, written] of Object.entries(runbook.escalation ?? {})) {
+    const prefix = Array.isArray(written) ? [] : ['levels'];
+    levelsOf(written).forEach((level, l) => {
       level.notify.forEach((name, n) => {
         if (known.has(name.trim().toLowerCase())) return;
         issues.push({
           level: 'warning',
           code: 'unknown-contact',
-          path: ['escalation', policy, l, 'notify', n],
-          message: `escalation "${policy}" notifies "${name}", which is neither a contact id nor a contact's name or role`,
+          path: ['escalation', policy, ...prefix, l, 'notify', n],
+          message: `escalation "${policy}" notifies "${name}", which is neither a contact (id, name or role), a rotation nor a channel`,
           fix: suggestion(
             name,
             contacts.map((contact) => contact.id),

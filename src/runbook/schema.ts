@@ -4,6 +4,8 @@
  * Keys are snake_case. Values stay in their written form (`15m`, `99.5%`); `units.ts` parses them.
  */
 import { z } from 'zod';
+import { Rotation } from '../escalation/rotation.ts';
+import { Channel } from '../notify/index.ts';
 import { parseDuration, parsePercent } from './units.ts';
 
 /** ID is the form of every identifier a runbook declares: lower-case words joined by `-` or `_`. */
@@ -132,6 +134,10 @@ export const Check = z
       .enum(['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV'])
       .optional()
       .describe('DNS record type a dns probe resolves; A when absent.'),
+    depends_on: z
+      .array(Id)
+      .optional()
+      .describe("Checks this one depends on: while one of theirs fires, this check's alerts page nobody."),
     ...sourced,
   })
   .strict();
@@ -150,6 +156,21 @@ export const Alert = z
       ),
     severity: Severity.optional(),
     scenario: Id.optional().describe('The scenario an incident from this alert follows.'),
+    resolve: z
+      .string()
+      .optional()
+      .describe('When a firing alert resolves: "recovers after 2 successes" (the default), "clear for 5m".'),
+    labels: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Labels silences and scenarios match on; alert, check and severity are added.'),
+    escalation: Id.optional().describe('Escalation policy of its incidents; "default" when absent.'),
+    group: z
+      .string()
+      .optional()
+      .describe(
+        'Dedup key: firing alerts with one group share one incident; the scenario, else the alert id.',
+      ),
     ...sourced,
   })
   .strict();
@@ -178,6 +199,10 @@ export const Contact = z
     phone: z.string().optional().describe('Phone number for calls or SMS.'),
     url: z.string().optional().describe('A page or ticket form to reach them.'),
     severities: z.array(Severity).optional().describe('Severities this contact handles.'),
+    channels: z
+      .array(Id)
+      .optional()
+      .describe('Channels that reach this contact; every declared channel when absent.'),
     ...sourced,
   })
   .strict();
@@ -187,11 +212,44 @@ export type Contact = z.infer<typeof Contact>;
 export const EscalationLevel = z
   .object({
     after: Duration.describe('Time since the incident opened.'),
-    notify: z.array(z.string()).min(1).describe('Contact ids or roles to notify.'),
+    notify: z
+      .array(z.string())
+      .min(1)
+      .describe(
+        'Who to page: contact ids, rotation ids (whoever is on call), channel ids, or contact roles.',
+      ),
     ...sourced,
   })
   .strict();
 export type EscalationLevel = z.infer<typeof EscalationLevel>;
+
+/** EscalationPolicy is a list of levels, with how often it starts over and when an acknowledgement lapses. */
+export const EscalationPolicy = z
+  .object({
+    levels: z.array(EscalationLevel).min(1).describe('Levels, in order of their delays.'),
+    repeat: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .describe(
+        'How many times the policy starts over after its last level while unacknowledged; 0 when absent.',
+      ),
+    repeat_after: Duration.optional().describe(
+      'Wait after the last level before starting over; 15m when absent.',
+    ),
+    ack_timeout: Duration.optional().describe(
+      'An acknowledged incident still open after this is triggered again and escalates anew.',
+    ),
+  })
+  .strict();
+export type EscalationPolicy = z.infer<typeof EscalationPolicy>;
+
+/** levelsOf gives the levels of a policy written either way (a plain list, or an object with `levels`). */
+export function levelsOf(policy: readonly EscalationLevel[] | EscalationPolicy): readonly EscalationLevel[] {
+  return Array.isArray(policy) ? policy : (policy as EscalationPolicy).levels;
+}
 
 /** Guard records what a risky step needs before it may run. */
 export const Guard = z
@@ -216,6 +274,7 @@ export const Step = z
       .describe('The condition under which the step applies ("deploy in progress").'),
     expect: z.string().optional().describe('What a healthy answer looks like.'),
     guard: Guard.optional().describe('What the step needs before it may run.'),
+    service: Id.optional().describe('The service a sql, redis or http step runs against.'),
     ...sourced,
   })
   .strict();
@@ -252,6 +311,22 @@ export const Scenario = z
     restore_backup: RestoreBackup.optional().describe('Whether and when to restore a backup.'),
     resolution_time: ResolutionTime.optional().describe('How long a fix usually takes.'),
     prevention: z.array(z.string()).optional().describe('What keeps the incident from happening again.'),
+    match: z
+      .object({
+        alerts: z
+          .array(z.string())
+          .optional()
+          .describe('Alert ids or names (also from Alertmanager) that mean this scenario.'),
+        checks: z.array(Id).optional().describe('Checks whose failure means this scenario.'),
+        labels: z.record(z.string(), z.string()).optional().describe('Labels an alert must all carry.'),
+        logs: z
+          .array(z.string())
+          .optional()
+          .describe('Regular expressions matched against an alert summary or log line.'),
+      })
+      .strict()
+      .optional()
+      .describe('Signals that mean this scenario, beyond the alerts that name it.'),
     ...sourced,
   })
   .strict();
@@ -280,6 +355,10 @@ export const MaintenanceTask = z
     schedule: z.string().optional().describe('Cron expression (5 fields; `6#1` is the first Saturday).'),
     timezone: z.string().optional().describe('IANA time zone of the schedule; UTC when absent.'),
     duration: Duration.optional().describe('Length of the maintenance window the task opens.'),
+    affects: z
+      .array(Id)
+      .optional()
+      .describe('Checks and alerts quiet during the window; every alert when absent.'),
     objective: z.string().optional().describe('Why the task runs.'),
     steps: z.array(Step).optional().describe('The steps, in order.'),
     ...sourced,
@@ -352,6 +431,26 @@ export const Slo = z
   .strict();
 export type Slo = z.infer<typeof Slo>;
 
+/** IncidentSettings tunes the incident lifecycle. */
+export const IncidentSettings = z
+  .object({
+    reopen_within: Duration.optional().describe(
+      'A firing alert reopens its resolved incident within this time instead of opening a new one; 30m when absent.',
+    ),
+    auto_resolve: z
+      .boolean()
+      .optional()
+      .describe('Resolve an incident when all its alerts have cleared; true when absent.'),
+    link: z.string().optional().describe("Base URL of Vigie's dashboard, for links in notifications."),
+    diagnosis_shell: z
+      .boolean()
+      .optional()
+      .describe('Let automatic diagnosis run read-only shell and docker steps; false when absent.'),
+    diagnosis_timeout: Duration.optional().describe('Longest one diagnosis step may run; 10s when absent.'),
+  })
+  .strict();
+export type IncidentSettings = z.infer<typeof IncidentSettings>;
+
 /** Runbook is the whole model of one `vigie.yaml`. */
 export const Runbook = z
   .object({
@@ -367,9 +466,20 @@ export const Runbook = z
       .describe('What each severity means and how fast to respond.'),
     contacts: z.array(Contact).optional().describe('People, teams and vendors to notify.'),
     escalation: z
-      .record(Id, z.array(EscalationLevel))
+      .record(Id, z.union([z.array(EscalationLevel), EscalationPolicy]))
       .optional()
-      .describe('Escalation policies by name; "default" applies unless an alert names another.'),
+      .describe(
+        'Escalation policies by name, as levels or with repeat and ack_timeout; "default" applies unless an alert names another.',
+      ),
+    channels: z
+      .record(Id, Channel)
+      .optional()
+      .describe('Where notifications go, by id: webhook, slack, email (SMTP) or log.'),
+    rotations: z
+      .record(Id, Rotation)
+      .optional()
+      .describe('On-call rotations by id; an escalation level that names one pages whoever is on call.'),
+    incidents: IncidentSettings.optional().describe('How incidents open, reopen, resolve and diagnose.'),
     scenarios: z.array(Scenario).optional().describe('Kinds of incident and how to handle each.'),
     procedures: z
       .array(Procedure)

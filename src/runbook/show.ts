@@ -2,7 +2,7 @@
  * A runbook summarised for the terminal: what Vigie will watch, what it will do and how risky each
  * scenario's steps are, readable at a glance.
  */
-import { RISKS, type Risk, type RunbookConfig, type Step } from './schema.ts';
+import { levelsOf, RISKS, type Risk, type RunbookConfig, type Step } from './schema.ts';
 
 const ORDER: Record<string, number> = { SEV1: 1, SEV2: 2, SEV3: 3, SEV4: 4 };
 
@@ -106,7 +106,7 @@ export function summarise(runbook: RunbookConfig): string {
   for (const [policy, levels] of Object.entries(runbook.escalation ?? {})) {
     section(
       `Escalation (${policy})`,
-      levels.map((level) => [`T+${level.after}`, level.notify.join(', ')]),
+      levelsOf(levels).map((level) => [`T+${level.after}`, level.notify.join(', ')]),
     );
   }
   section(

@@ -70,6 +70,113 @@ ${v1Rollup('rollup_minute')}
 ${v1Rollup('rollup_hour')}
 `,
   },
+  {
+    version: 2,
+    name: 'incidents, timeline, alerts, durable timers, notification outbox, silences, windows, tokens',
+    // Every table the incident pipeline writes before it acts: a timer or a notification is a row
+    // first, so a crash between deciding and doing loses nothing and a restart doubles nothing.
+    sql: `
+CREATE TABLE incidents (
+  seq INTEGER PRIMARY KEY,
+  dedup_key TEXT NOT NULL,
+  title TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  scenario TEXT,
+  status TEXT NOT NULL,
+  policy TEXT,
+  labels_json TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  resolved_at INTEGER,
+  resolved_by TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX incidents_dedup ON incidents (dedup_key, seq);
+CREATE INDEX incidents_status ON incidents (status, seq);
+CREATE TABLE timeline (
+  id INTEGER PRIMARY KEY,
+  incident_seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  text TEXT NOT NULL,
+  data_json TEXT
+);
+CREATE INDEX timeline_incident ON timeline (incident_seq, id);
+CREATE TABLE alerts (
+  key TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  labels_json TEXT NOT NULL,
+  severity TEXT,
+  scenario TEXT,
+  summary TEXT,
+  incident_seq INTEGER,
+  quiet_json TEXT,
+  state_json TEXT,
+  started_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  resolved_at INTEGER
+);
+CREATE INDEX alerts_incident ON alerts (incident_seq);
+CREATE INDEX alerts_status ON alerts (status);
+CREATE TABLE timers (
+  id INTEGER PRIMARY KEY,
+  incident_seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  data_json TEXT NOT NULL,
+  done_at INTEGER
+);
+CREATE INDEX timers_due ON timers (due_at) WHERE done_at IS NULL;
+CREATE INDEX timers_incident ON timers (incident_seq) WHERE done_at IS NULL;
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  incident_seq INTEGER,
+  channel TEXT NOT NULL,
+  recipient TEXT,
+  payload_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (next_at) WHERE status = 'pending';
+CREATE INDEX outbox_incident ON outbox (incident_seq, id);
+CREATE TABLE silences (
+  id TEXT PRIMARY KEY,
+  matchers_json TEXT NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expired_at INTEGER
+);
+CREATE TABLE windows (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  matchers_json TEXT NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+`,
+  },
 ];
 
 /** schemaVersion gives the highest migration recorded in the database, 0 for a new one. */

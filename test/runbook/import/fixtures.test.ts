@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { importMarkdown } from '../../../src/runbook/import/index.ts';
 import { lintRunbook } from '../../../src/runbook/lint.ts';
-import { Runbook, type RunbookConfig, type Step } from '../../../src/runbook/schema.ts';
+import { levelsOf, Runbook, type RunbookConfig, type Step } from '../../../src/runbook/schema.ts';
 import { parseDuration } from '../../../src/runbook/units.ts';
 
 const FIXTURES = new URL('../../fixtures/runbooks/', import.meta.url);
@@ -139,7 +139,7 @@ describe('importing the real runbooks', () => {
         ['SEV4', 24 * 60],
       ],
     );
-    const levels = runbook.escalation!.default!;
+    const levels = levelsOf(runbook.escalation!.default!);
     assert.deepEqual(
       levels.map((level) => minutes(level.after)),
       [0, 15, 30, 60],

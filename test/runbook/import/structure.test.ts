@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { importMarkdown } from '../../../src/runbook/import/index.ts';
+import { levelsOf } from '../../../src/runbook/schema.ts';
 
 const read = (text: string) => importMarkdown(text).runbook;
 
@@ -67,7 +68,7 @@ describe('importer structure', () => {
       ],
     );
     assert.deepEqual(
-      runbook.escalation!.default!.map((level) => [level.after, level.notify]),
+      levelsOf(runbook.escalation!.default!).map((level) => [level.after, level.notify]),
       [
         ['0m', ['primary-on-call']],
         ['20m', ['cto']],

@@ -1,0 +1,566 @@
+/**
+ * The embedded incident store: the same SQLite file as the observations (its own connection, WAL),
+ * every statement prepared once. Writes commit synchronously (synchronous = FULL): an incident, a
+ * timer or a notification that Vigie is about to act on must survive a power cut, not only a crash.
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Severity } from '../runbook/schema.ts';
+import {
+  type AlertRecord,
+  type Incident,
+  type IncidentQuery,
+  type IncidentStatus,
+  type IncidentStore,
+  incidentId,
+  incidentSeq,
+  type NewIncident,
+  type OutboxRow,
+  type OutboxStatus,
+  type SilenceRecord,
+  type TimelineEntry,
+  type TimelineKind,
+  type Timer,
+  type TimerKind,
+  type TokenRecord,
+  type WindowRecord,
+} from './incidents.ts';
+import { migrate } from './migrations.ts';
+import { StoreError } from './store.ts';
+
+type Row = Record<string, unknown>;
+
+/** openSqliteIncidentStore opens (creating and migrating) the incident tables of the store at `path`. */
+export function openSqliteIncidentStore(
+  path: string,
+  options: { busyTimeoutMs?: number } = {},
+): IncidentStore {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+  } catch (error) {
+    throw new StoreError(
+      'STORE_OPEN_FAILED',
+      `cannot open store ${path}: ${(error as Error).message}`,
+      'check that the directory exists and is writable, or pass another --store',
+      { cause: error },
+    );
+  }
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    migrate(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteIncidentStore(db);
+}
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const parsed = <T>(text: unknown): T | undefined =>
+  typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
+const optional = <T>(value: unknown): T | undefined => (value === null ? undefined : (value as T));
+
+function toIncident(row: Row): Incident {
+  const seq = row.seq as number;
+  return {
+    id: incidentId(seq),
+    seq,
+    dedupKey: row.dedup_key as string,
+    title: row.title as string,
+    severity: row.severity as Severity,
+    scenario: optional(row.scenario),
+    status: row.status as IncidentStatus,
+    policy: optional(row.policy),
+    labels: parsed(row.labels_json) ?? {},
+    openedAt: row.opened_at as number,
+    acknowledgedAt: optional(row.acknowledged_at),
+    acknowledgedBy: optional(row.acknowledged_by),
+    resolvedAt: optional(row.resolved_at),
+    resolvedBy: optional(row.resolved_by),
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function toTimeline(row: Row): TimelineEntry {
+  return {
+    id: row.id as number,
+    incidentId: incidentId(row.incident_seq as number),
+    at: row.at as number,
+    kind: row.kind as TimelineKind,
+    actor: row.actor as string,
+    text: row.text as string,
+    data: parsed(row.data_json),
+  };
+}
+
+function toAlert(row: Row): AlertRecord {
+  const seq = optional<number>(row.incident_seq);
+  return {
+    key: row.key as string,
+    source: row.source as AlertRecord['source'],
+    name: row.name as string,
+    status: row.status as AlertRecord['status'],
+    labels: parsed(row.labels_json) ?? {},
+    severity: optional(row.severity),
+    scenario: optional(row.scenario),
+    summary: optional(row.summary),
+    incidentId: seq === undefined ? undefined : incidentId(seq),
+    quiet: parsed(row.quiet_json),
+    state: parsed(row.state_json),
+    startedAt: row.started_at as number,
+    updatedAt: row.updated_at as number,
+    resolvedAt: optional(row.resolved_at),
+  };
+}
+
+function toTimer(row: Row): Timer {
+  return {
+    id: row.id as number,
+    incidentId: incidentId(row.incident_seq as number),
+    kind: row.kind as TimerKind,
+    dueAt: row.due_at as number,
+    data: parsed(row.data_json) as Timer['data'],
+  };
+}
+
+function toOutbox(row: Row): OutboxRow {
+  const seq = optional<number>(row.incident_seq);
+  return {
+    id: row.id as number,
+    key: row.key as string,
+    incidentId: seq === undefined ? undefined : incidentId(seq),
+    channel: row.channel as string,
+    recipient: optional(row.recipient),
+    payload: parsed(row.payload_json),
+    status: row.status as OutboxStatus,
+    attempts: row.attempts as number,
+    nextAt: row.next_at as number,
+    lastError: optional(row.last_error),
+    createdAt: row.created_at as number,
+    sentAt: optional(row.sent_at),
+  };
+}
+
+function toSilence(row: Row): SilenceRecord {
+  return {
+    id: row.id as string,
+    matchers: parsed(row.matchers_json) ?? [],
+    startsAt: row.starts_at as number,
+    endsAt: row.ends_at as number,
+    createdBy: row.created_by as string,
+    comment: row.comment as string,
+    createdAt: row.created_at as number,
+    expiredAt: optional(row.expired_at),
+  };
+}
+
+/** seqOf reads an incident id the store wrote; anything else is a caller bug. */
+function seqOf(id: string): number {
+  const seq = incidentSeq(id);
+  if (seq === undefined) throw new RangeError(`not an incident id: ${id}`);
+  return seq;
+}
+
+const INCIDENT_COLUMNS: Readonly<Record<string, string>> = {
+  dedupKey: 'dedup_key',
+  title: 'title',
+  severity: 'severity',
+  scenario: 'scenario',
+  status: 'status',
+  policy: 'policy',
+  labels: 'labels_json',
+  openedAt: 'opened_at',
+  acknowledgedAt: 'acknowledged_at',
+  acknowledgedBy: 'acknowledged_by',
+  resolvedAt: 'resolved_at',
+  resolvedBy: 'resolved_by',
+  updatedAt: 'updated_at',
+};
+
+function prepare(db: DatabaseSync) {
+  const q = (sql: string): StatementSync => db.prepare(sql);
+  return {
+    insertIncident:
+      q(`INSERT INTO incidents (dedup_key, title, severity, scenario, status, policy, labels_json,
+      opened_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, updated_at)
+      VALUES (?, ?, ?, ?, 'triggered', ?, ?, ?, NULL, NULL, NULL, NULL, ?) RETURNING *`),
+    incident: q('SELECT * FROM incidents WHERE seq = ?'),
+    openByKey: q(
+      "SELECT * FROM incidents WHERE dedup_key = ? AND status != 'resolved' ORDER BY seq DESC LIMIT 1",
+    ),
+    resolvedByKey: q(
+      "SELECT * FROM incidents WHERE dedup_key = ? AND status = 'resolved' ORDER BY resolved_at DESC LIMIT 1",
+    ),
+    incidents:
+      q(`SELECT * FROM incidents WHERE seq < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+      ORDER BY seq DESC LIMIT ?`),
+    addTimeline: q(
+      'INSERT INTO timeline (incident_seq, at, kind, actor, text, data_json) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+    ),
+    timeline: q('SELECT * FROM timeline WHERE incident_seq = ? ORDER BY id'),
+    saveAlert: q(`INSERT INTO alerts (key, source, name, status, labels_json, severity, scenario, summary,
+      incident_seq, quiet_json, state_json, started_at, updated_at, resolved_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET source = excluded.source, name = excluded.name, status = excluded.status,
+        labels_json = excluded.labels_json, severity = excluded.severity, scenario = excluded.scenario,
+        summary = excluded.summary, incident_seq = excluded.incident_seq, quiet_json = excluded.quiet_json,
+        state_json = excluded.state_json, started_at = excluded.started_at, updated_at = excluded.updated_at,
+        resolved_at = excluded.resolved_at`),
+    alert: q('SELECT * FROM alerts WHERE key = ?'),
+    alertsOf: q('SELECT * FROM alerts WHERE incident_seq = ? ORDER BY started_at'),
+    alertsAll: q('SELECT * FROM alerts ORDER BY key'),
+    alertsFiring: q("SELECT * FROM alerts WHERE status = 'firing' ORDER BY key"),
+    addTimer: q(
+      'INSERT INTO timers (incident_seq, kind, due_at, data_json) VALUES (?, ?, ?, ?) RETURNING id',
+    ),
+    dueTimers: q('SELECT * FROM timers WHERE done_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?'),
+    nextTimer: q('SELECT min(due_at) AS at FROM timers WHERE done_at IS NULL'),
+    finishTimer: q('UPDATE timers SET done_at = ? WHERE id = ? AND done_at IS NULL'),
+    cancelTimers: q(`UPDATE timers SET done_at = ? WHERE incident_seq = ? AND done_at IS NULL
+      AND (? IS NULL OR kind IN (SELECT value FROM json_each(?)))`),
+    pendingTimers: q(
+      'SELECT * FROM timers WHERE done_at IS NULL AND (? IS NULL OR incident_seq = ?) ORDER BY due_at',
+    ),
+    enqueue:
+      q(`INSERT INTO outbox (key, incident_seq, channel, recipient, payload_json, status, attempts, next_at, created_at)
+      VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (key) DO NOTHING`),
+    // The oldest pending row of each incident and channel, if it is due: a later message never
+    // overtakes an earlier one that is waiting for its retry.
+    dueOutbox: q(`SELECT o.* FROM outbox o
+      JOIN (SELECT min(id) AS id FROM outbox WHERE status = 'pending'
+            GROUP BY coalesce(incident_seq, -id), channel) head ON head.id = o.id
+      WHERE o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?`),
+    nextOutbox: q("SELECT min(next_at) AS at FROM outbox WHERE status = 'pending'"),
+    markSent: q("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?"),
+    markRetry: q('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?'),
+    markDead: q("UPDATE outbox SET status = 'dead', attempts = ?, last_error = ? WHERE id = ?"),
+    outbox: q(`SELECT * FROM outbox WHERE (? IS NULL OR status = ?) AND (? IS NULL OR incident_seq = ?)
+      ORDER BY id LIMIT ?`),
+    outboxCounts: q('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
+    addSilence:
+      q(`INSERT INTO silences (id, matchers_json, starts_at, ends_at, created_by, comment, created_at, expired_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    silences: q('SELECT * FROM silences ORDER BY created_at'),
+    silencesActive: q(
+      'SELECT * FROM silences WHERE expired_at IS NULL AND starts_at <= ? AND ends_at > ? ORDER BY created_at',
+    ),
+    expireSilence: q(
+      'UPDATE silences SET expired_at = ?, ends_at = min(ends_at, ?) WHERE id = ? AND expired_at IS NULL',
+    ),
+    addWindow: q(`INSERT INTO windows (id, title, matchers_json, starts_at, ends_at, created_by, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    windows: q('SELECT * FROM windows ORDER BY starts_at'),
+    addToken: q(
+      'INSERT INTO tokens (id, hash, role, name, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    tokenByHash: q('SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL'),
+    tokens: q('SELECT * FROM tokens ORDER BY created_at'),
+    revokeToken: q('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+  };
+}
+
+function toToken(row: Row): TokenRecord {
+  return {
+    id: row.id as string,
+    hash: row.hash as string,
+    role: row.role as TokenRecord['role'],
+    name: row.name as string,
+    createdAt: row.created_at as number,
+    revokedAt: optional(row.revoked_at),
+  };
+}
+
+class SqliteIncidentStore implements IncidentStore {
+  private readonly db: DatabaseSync;
+  private readonly sql: ReturnType<typeof prepare>;
+  private depth = 0;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+    this.sql = prepare(db);
+  }
+
+  transaction<T>(body: () => T): T {
+    if (this.depth > 0) return body();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth++;
+    try {
+      const result = body();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  openIncident(incident: NewIncident): Incident {
+    const row = this.sql.insertIncident.get(
+      incident.dedupKey,
+      incident.title,
+      incident.severity,
+      incident.scenario ?? null,
+      incident.policy ?? null,
+      JSON.stringify(incident.labels),
+      incident.openedAt,
+      incident.openedAt,
+    ) as Row;
+    return toIncident(row);
+  }
+
+  incident(id: string): Incident | undefined {
+    const seq = incidentSeq(id);
+    if (seq === undefined) return undefined;
+    const row = this.sql.incident.get(seq) as Row | undefined;
+    return row ? toIncident(row) : undefined;
+  }
+
+  openIncidentByKey(dedupKey: string): Incident | undefined {
+    const row = this.sql.openByKey.get(dedupKey) as Row | undefined;
+    return row ? toIncident(row) : undefined;
+  }
+
+  lastResolvedByKey(dedupKey: string): Incident | undefined {
+    const row = this.sql.resolvedByKey.get(dedupKey) as Row | undefined;
+    return row ? toIncident(row) : undefined;
+  }
+
+  updateIncident(id: string, change: Partial<Omit<Incident, 'id' | 'seq'>>): Incident {
+    const sets: string[] = [];
+    const values: (string | number | null)[] = [];
+    for (const [field, value] of Object.entries(change)) {
+      const column = INCIDENT_COLUMNS[field];
+      if (column === undefined) throw new RangeError(`updateIncident: unknown field ${field}`);
+      sets.push(`${column} = ?`);
+      values.push(field === 'labels' ? JSON.stringify(value) : ((value ?? null) as string | number | null));
+    }
+    const seq = seqOf(id);
+    if (sets.length > 0)
+      this.db.prepare(`UPDATE incidents SET ${sets.join(', ')} WHERE seq = ?`).run(...values, seq);
+    const updated = this.incident(id);
+    if (!updated) throw new RangeError(`no incident ${id}`);
+    return updated;
+  }
+
+  incidents(query: IncidentQuery = {}): Incident[] {
+    const status = query.status && query.status.length > 0 ? JSON.stringify(query.status) : null;
+    const rows = this.sql.incidents.all(
+      query.before ?? Number.MAX_SAFE_INTEGER,
+      status,
+      status,
+      Math.max(1, Math.min(query.limit ?? 50, 1000)),
+    ) as Row[];
+    return rows.map(toIncident);
+  }
+
+  addTimeline(entry: Omit<TimelineEntry, 'id'>): TimelineEntry {
+    const row = this.sql.addTimeline.get(
+      seqOf(entry.incidentId),
+      entry.at,
+      entry.kind,
+      entry.actor,
+      entry.text,
+      json(entry.data),
+    ) as Row;
+    return { ...entry, id: row.id as number };
+  }
+
+  timeline(id: string): TimelineEntry[] {
+    const seq = incidentSeq(id);
+    return seq === undefined ? [] : (this.sql.timeline.all(seq) as Row[]).map(toTimeline);
+  }
+
+  saveAlert(alert: AlertRecord): void {
+    this.sql.saveAlert.run(
+      alert.key,
+      alert.source,
+      alert.name,
+      alert.status,
+      JSON.stringify(alert.labels),
+      alert.severity ?? null,
+      alert.scenario ?? null,
+      alert.summary ?? null,
+      alert.incidentId === undefined ? null : seqOf(alert.incidentId),
+      json(alert.quiet),
+      json(alert.state),
+      alert.startedAt,
+      alert.updatedAt,
+      alert.resolvedAt ?? null,
+    );
+  }
+
+  alert(key: string): AlertRecord | undefined {
+    const row = this.sql.alert.get(key) as Row | undefined;
+    return row ? toAlert(row) : undefined;
+  }
+
+  alertsOf(id: string): AlertRecord[] {
+    const seq = incidentSeq(id);
+    return seq === undefined ? [] : (this.sql.alertsOf.all(seq) as Row[]).map(toAlert);
+  }
+
+  alerts(options: { readonly firing?: boolean } = {}): AlertRecord[] {
+    return ((options.firing ? this.sql.alertsFiring : this.sql.alertsAll).all() as Row[]).map(toAlert);
+  }
+
+  addTimer(timer: Omit<Timer, 'id'>): Timer {
+    const row = this.sql.addTimer.get(
+      seqOf(timer.incidentId),
+      timer.kind,
+      timer.dueAt,
+      JSON.stringify(timer.data),
+    ) as Row;
+    return { ...timer, id: row.id as number };
+  }
+
+  dueTimers(now: number, limit = 100): Timer[] {
+    return (this.sql.dueTimers.all(now, limit) as Row[]).map(toTimer);
+  }
+
+  nextTimerAt(): number | undefined {
+    return optional((this.sql.nextTimer.get() as Row).at);
+  }
+
+  finishTimer(id: number, at: number): boolean {
+    return Number(this.sql.finishTimer.run(at, id).changes) > 0;
+  }
+
+  cancelTimers(id: string, at: number, kinds?: readonly TimerKind[]): number {
+    const filter = kinds === undefined ? null : JSON.stringify(kinds);
+    return Number(this.sql.cancelTimers.run(at, seqOf(id), filter, filter).changes);
+  }
+
+  pendingTimers(id?: string): Timer[] {
+    const seq = id === undefined ? null : seqOf(id);
+    return (this.sql.pendingTimers.all(seq, seq) as Row[]).map(toTimer);
+  }
+
+  enqueue(row: Omit<OutboxRow, 'id' | 'status' | 'attempts' | 'sentAt' | 'lastError'>): boolean {
+    const result = this.sql.enqueue.run(
+      row.key,
+      row.incidentId === undefined ? null : seqOf(row.incidentId),
+      row.channel,
+      row.recipient ?? null,
+      JSON.stringify(row.payload),
+      row.nextAt,
+      row.createdAt,
+    );
+    return Number(result.changes) > 0;
+  }
+
+  dueOutbox(now: number, limit = 100): OutboxRow[] {
+    return (this.sql.dueOutbox.all(now, limit) as Row[]).map(toOutbox);
+  }
+
+  nextOutboxAt(): number | undefined {
+    return optional((this.sql.nextOutbox.get() as Row).at);
+  }
+
+  markSent(id: number, at: number): void {
+    this.sql.markSent.run(at, id);
+  }
+
+  markRetry(id: number, attempts: number, nextAt: number, error: string): void {
+    this.sql.markRetry.run(attempts, nextAt, error, id);
+  }
+
+  markDead(id: number, attempts: number, error: string): void {
+    this.sql.markDead.run(attempts, error, id);
+  }
+
+  outbox(
+    options: { readonly status?: OutboxStatus; readonly incidentId?: string; readonly limit?: number } = {},
+  ): OutboxRow[] {
+    const status = options.status ?? null;
+    const seq = options.incidentId === undefined ? null : seqOf(options.incidentId);
+    return (this.sql.outbox.all(status, status, seq, seq, options.limit ?? 1000) as Row[]).map(toOutbox);
+  }
+
+  outboxCounts(): Record<OutboxStatus, number> {
+    const counts: Record<OutboxStatus, number> = { pending: 0, sent: 0, dead: 0 };
+    for (const row of this.sql.outboxCounts.all() as Row[])
+      counts[row.status as OutboxStatus] = row.n as number;
+    return counts;
+  }
+
+  addSilence(silence: SilenceRecord): void {
+    this.sql.addSilence.run(
+      silence.id,
+      JSON.stringify(silence.matchers),
+      silence.startsAt,
+      silence.endsAt,
+      silence.createdBy,
+      silence.comment,
+      silence.createdAt,
+      silence.expiredAt ?? null,
+    );
+  }
+
+  silences(options: { readonly activeAt?: number } = {}): SilenceRecord[] {
+    const rows =
+      options.activeAt === undefined
+        ? this.sql.silences.all()
+        : this.sql.silencesActive.all(options.activeAt, options.activeAt);
+    return (rows as Row[]).map(toSilence);
+  }
+
+  expireSilence(id: string, at: number): boolean {
+    return Number(this.sql.expireSilence.run(at, at, id).changes) > 0;
+  }
+
+  addWindow(window: WindowRecord): void {
+    this.sql.addWindow.run(
+      window.id,
+      window.title,
+      JSON.stringify(window.matchers),
+      window.startsAt,
+      window.endsAt,
+      window.createdBy,
+      window.createdAt,
+    );
+  }
+
+  windows(): WindowRecord[] {
+    return (this.sql.windows.all() as Row[]).map((row) => ({
+      id: row.id as string,
+      title: row.title as string,
+      matchers: parsed<string[]>(row.matchers_json) ?? [],
+      startsAt: row.starts_at as number,
+      endsAt: row.ends_at as number,
+      createdBy: row.created_by as string,
+      createdAt: row.created_at as number,
+    }));
+  }
+
+  addToken(token: TokenRecord): void {
+    this.sql.addToken.run(
+      token.id,
+      token.hash,
+      token.role,
+      token.name,
+      token.createdAt,
+      token.revokedAt ?? null,
+    );
+  }
+
+  tokenByHash(hash: string): TokenRecord | undefined {
+    const row = this.sql.tokenByHash.get(hash) as Row | undefined;
+    return row ? toToken(row) : undefined;
+  }
+
+  tokens(): TokenRecord[] {
+    return (this.sql.tokens.all() as Row[]).map(toToken);
+  }
+
+  revokeToken(id: string, at: number): boolean {
+    return Number(this.sql.revokeToken.run(at, id).changes) > 0;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

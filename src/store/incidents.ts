@@ -1,0 +1,259 @@
+/**
+ * The incident store contract: incidents, their timelines, the alerts behind them, the durable timers of
+ * escalation, the notification outbox, silences, maintenance windows and API tokens. Every write the
+ * pipeline acts on goes through `transaction`, so a decision and the rows that carry it out commit
+ * together or not at all. Calls are synchronous: the embedded store answers from the same process in
+ * microseconds, and a decision taken inside a transaction must not yield to another one.
+ */
+import type { Severity } from '../runbook/schema.ts';
+
+/** IncidentStatus is where an incident is in its lifecycle. */
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+
+/** Incident is one incident as stored. */
+export interface Incident {
+  /** Public id, `INC-<seq>`. */
+  readonly id: string;
+  readonly seq: number;
+  /** Alerts with the same key join the open incident instead of opening another. */
+  readonly dedupKey: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly scenario?: string;
+  readonly status: IncidentStatus;
+  /** Escalation policy followed. */
+  readonly policy?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly openedAt: number;
+  readonly acknowledgedAt?: number;
+  readonly acknowledgedBy?: string;
+  readonly resolvedAt?: number;
+  readonly resolvedBy?: string;
+  readonly updatedAt: number;
+}
+
+/** TIMELINE_KINDS lists what a timeline entry can record. */
+export const TIMELINE_KINDS = [
+  'opened',
+  'reopened',
+  'alert',
+  'alert-resolved',
+  'severity',
+  'diagnosis',
+  'escalated',
+  'notified',
+  'notify-failed',
+  'acknowledged',
+  'ack-timeout',
+  'resolved',
+  'comment',
+] as const;
+/** TimelineKind is what a timeline entry records. */
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+/** TimelineEntry is one event of an incident, with who and when. */
+export interface TimelineEntry {
+  readonly id: number;
+  readonly incidentId: string;
+  readonly at: number;
+  readonly kind: TimelineKind;
+  /** `vigie` for what Vigie did itself, otherwise the person or token name. */
+  readonly actor: string;
+  readonly text: string;
+  readonly data?: unknown;
+}
+
+/** AlertSource says where an alert came from. */
+export type AlertSource = 'rule' | 'alertmanager' | 'webhook';
+
+/** QuietReason says why a firing alert pages nobody. */
+export interface QuietReason {
+  readonly kind: 'silence' | 'maintenance' | 'inhibited';
+  readonly id: string;
+  readonly detail: string;
+}
+
+/** AlertRecord is the last known state of one alert: a runbook rule or an alert from another system. */
+export interface AlertRecord {
+  /** `rule:<alert id>`, `alertmanager:<fingerprint>` or `webhook:<key>`. */
+  readonly key: string;
+  readonly source: AlertSource;
+  readonly name: string;
+  readonly status: 'firing' | 'resolved';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly severity?: Severity;
+  readonly scenario?: string;
+  readonly summary?: string;
+  readonly incidentId?: string;
+  /** Set while the alert fires inside a silence, a maintenance window or behind a dependency. */
+  readonly quiet?: QuietReason;
+  /** The rule state machine's state, for rule alerts (JSON). */
+  readonly state?: unknown;
+  readonly startedAt: number;
+  readonly updatedAt: number;
+  readonly resolvedAt?: number;
+}
+
+/** TimerKind is what a durable timer does when it is due. */
+export type TimerKind = 'escalate' | 'ack-timeout';
+
+/** TimerData says what a due timer does: the escalation position to page and why escalation started. */
+export interface TimerData {
+  readonly level: number;
+  readonly cycle: number;
+  /** When this escalation started; every level's delay counts from it. */
+  readonly anchor: number;
+  /** What started it: the incident opening, reopening, or an acknowledgement that lapsed. */
+  readonly reason: 'triggered' | 'reopened' | 'ack-timeout';
+}
+
+/** Timer is a durable timer: stored before it is armed, done once it has acted. */
+export interface Timer {
+  readonly id: number;
+  readonly incidentId: string;
+  readonly kind: TimerKind;
+  readonly dueAt: number;
+  readonly data: TimerData;
+}
+
+/** OutboxStatus is where a notification is: waiting (maybe retrying), sent, or given up (dead letter). */
+export type OutboxStatus = 'pending' | 'sent' | 'dead';
+
+/** OutboxRow is one notification to one channel, written in the transaction that decided it. */
+export interface OutboxRow {
+  readonly id: number;
+  /** Idempotency key: enqueuing the same key twice keeps one row; receivers see it in a header. */
+  readonly key: string;
+  readonly incidentId?: string;
+  readonly channel: string;
+  readonly recipient?: string;
+  readonly payload: unknown;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly nextAt: number;
+  readonly lastError?: string;
+  readonly createdAt: number;
+  readonly sentAt?: number;
+}
+
+/** SilenceRecord is a stored silence; matchers are kept as their texts (`service=api`). */
+export interface SilenceRecord {
+  readonly id: string;
+  readonly matchers: readonly string[];
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly createdAt: number;
+  readonly expiredAt?: number;
+}
+
+/** WindowRecord is a one-off maintenance window added at run time (the runbook's recurring ones are not stored). */
+export interface WindowRecord {
+  readonly id: string;
+  readonly title: string;
+  readonly matchers: readonly string[];
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+/** TokenRecord is an API token as stored: only the hash of its secret. */
+export interface TokenRecord {
+  readonly id: string;
+  readonly hash: string;
+  readonly role: 'viewer' | 'responder' | 'admin';
+  readonly name: string;
+  readonly createdAt: number;
+  readonly revokedAt?: number;
+}
+
+/** IncidentQuery filters and pages a list of incidents, newest first. */
+export interface IncidentQuery {
+  readonly status?: readonly IncidentStatus[];
+  /** Only incidents with a seq below this one (the next page). */
+  readonly before?: number;
+  readonly limit?: number;
+}
+
+/** NewIncident is what opening an incident records. */
+export type NewIncident = Omit<Incident, 'id' | 'seq' | 'updatedAt' | 'status'>;
+
+/** IncidentStore keeps everything the incident pipeline must not lose. */
+export interface IncidentStore {
+  /** transaction runs `body` atomically; nested calls join the outer transaction. */
+  transaction<T>(body: () => T): T;
+
+  openIncident(incident: NewIncident): Incident;
+  incident(id: string): Incident | undefined;
+  /** openIncidentByKey gives the unresolved incident with this dedup key, if any. */
+  openIncidentByKey(dedupKey: string): Incident | undefined;
+  /** lastResolvedByKey gives the most recently resolved incident with this key, to reopen it. */
+  lastResolvedByKey(dedupKey: string): Incident | undefined;
+  updateIncident(id: string, change: Partial<Omit<Incident, 'id' | 'seq'>>): Incident;
+  incidents(query?: IncidentQuery): Incident[];
+
+  addTimeline(entry: Omit<TimelineEntry, 'id'>): TimelineEntry;
+  timeline(incidentId: string): TimelineEntry[];
+
+  saveAlert(alert: AlertRecord): void;
+  alert(key: string): AlertRecord | undefined;
+  alertsOf(incidentId: string): AlertRecord[];
+  /** alerts gives stored alerts, firing ones only when asked. */
+  alerts(options?: { readonly firing?: boolean }): AlertRecord[];
+
+  addTimer(timer: Omit<Timer, 'id'>): Timer;
+  /** dueTimers gives undone timers due at or before `now`, earliest first. */
+  dueTimers(now: number, limit?: number): Timer[];
+  /** nextTimerAt gives the due time of the earliest undone timer. */
+  nextTimerAt(): number | undefined;
+  /** finishTimer marks a timer done; false when it was already done (someone else acted on it). */
+  finishTimer(id: number, at: number): boolean;
+  /** cancelTimers marks an incident's undone timers (of the given kinds, or all) done. */
+  cancelTimers(incidentId: string, at: number, kinds?: readonly TimerKind[]): number;
+  pendingTimers(incidentId?: string): Timer[];
+
+  /** enqueue adds a notification; false when a row with the same key exists (it is not sent twice). */
+  enqueue(row: Omit<OutboxRow, 'id' | 'status' | 'attempts' | 'sentAt' | 'lastError'>): boolean;
+  /**
+   * dueOutbox gives pending rows due at `now`, at most one per incident and channel (the oldest), so
+   * messages of one incident reach a channel in the order they were written.
+   */
+  dueOutbox(now: number, limit?: number): OutboxRow[];
+  nextOutboxAt(): number | undefined;
+  markSent(id: number, at: number): void;
+  markRetry(id: number, attempts: number, nextAt: number, error: string): void;
+  markDead(id: number, attempts: number, error: string): void;
+  outbox(options?: {
+    readonly status?: OutboxStatus;
+    readonly incidentId?: string;
+    readonly limit?: number;
+  }): OutboxRow[];
+  outboxCounts(): Record<OutboxStatus, number>;
+
+  addSilence(silence: SilenceRecord): void;
+  silences(options?: { readonly activeAt?: number }): SilenceRecord[];
+  expireSilence(id: string, at: number): boolean;
+
+  addWindow(window: WindowRecord): void;
+  windows(): WindowRecord[];
+
+  addToken(token: TokenRecord): void;
+  tokenByHash(hash: string): TokenRecord | undefined;
+  tokens(): TokenRecord[];
+  revokeToken(id: string, at: number): boolean;
+
+  close(): void;
+}
+
+/** incidentId gives the public id of an incident sequence number. */
+export function incidentId(seq: number): string {
+  return `INC-${seq}`;
+}
+
+/** incidentSeq reads an incident id (`INC-12` or `12`); undefined when it is not one. */
+export function incidentSeq(id: string): number | undefined {
+  const match = /^(?:INC-)?(\d{1,15})$/i.exec(id.trim());
+  return match ? Number(match[1]) : undefined;
+}
