@@ -40,7 +40,13 @@ export class WakeLoop {
       return;
     }
     this.clock.clearTimeout(this.timer);
-    this.running = this.run();
+    // Set before the first line of work runs: the work itself may call wake (a timer that armed
+    // another), and that call must only ask for another pass, not start a second run beside this one.
+    let done!: () => void;
+    this.running = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    void this.run().finally(done);
   }
 
   /** stop lets the run under way finish and arms nothing more. */

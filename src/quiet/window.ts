@@ -84,7 +84,7 @@ export function windowsFromMaintenance(tasks: readonly MaintenanceTaskLike[]): R
 
 /**
  * validateMaintenance lists the problems of maintenance tasks that would open a window: a schedule
- * that is not 5-field cron, an unknown time zone, a schedule without a duration, and `affects` ids
+ * that is not 5-field cron, an unknown time zone, a duration without a schedule, and `affects` ids
  * that name no check or alert (with a "did you mean"). Paths start at `maintenance`.
  */
 export function validateMaintenance(
@@ -97,14 +97,8 @@ export function validateMaintenance(
     const at = (...rest: (string | number)[]) => ['maintenance', i, ...rest];
     if (task.schedule !== undefined) {
       const problem = scheduleProblem(task.schedule, task.timezone);
+      // Without a duration the task runs but opens no window: a backup need not silence anything.
       if (problem !== undefined) problems.push({ path: at(problem.field), message: problem.message });
-      if (task.duration === undefined) {
-        problems.push({
-          path: at('duration'),
-          message:
-            'a scheduled task opens no maintenance window without a duration; add one such as duration: 30m',
-        });
-      }
     } else if (task.duration !== undefined) {
       problems.push({
         path: at('schedule'),

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseCondition } from '../conditions/index.ts';
 import { VigieError } from '../errors.ts';
 import { closest, formatPath, type Path } from './paths.ts';
+import { checkReferences, type ReferenceProblem } from './references.ts';
 import { Runbook, type RunbookConfig } from './schema.ts';
 
 /** LoadError is one problem of a runbook file, placed in it. */
@@ -122,6 +123,20 @@ function checkConditions(runbook: RunbookConfig, doc: Document, lines: LineCount
   return errors;
 }
 
+/** placeProblem puts a rule or reference problem on its line, and on its column inside a rule text. */
+function placeProblem(problem: ReferenceProblem, doc: Document, lines: LineCounter): LoadError {
+  let position: { line: number; column: number } | undefined;
+  if (problem.column !== undefined) {
+    const node = doc.getIn(problem.path, true) as { range?: number[]; type?: string } | undefined;
+    const quoted = node?.type === 'QUOTE_DOUBLE' || node?.type === 'QUOTE_SINGLE' ? 1 : 0;
+    const at = node?.range ? lines.linePos(node.range[0]! + quoted + problem.column - 1) : undefined;
+    position = at ? { line: at.line, column: at.col } : undefined;
+  } else {
+    position = place(doc, lines, problem.path);
+  }
+  return { path: formatPath(problem.path), ...(position ?? {}), message: problem.message };
+}
+
 /** loadRunbook reads a runbook's YAML text and validates it, collecting every error in the file. */
 export function loadRunbook(text: string): Loaded {
   if (text.length > MAX_RUNBOOK_BYTES) {
@@ -179,8 +194,14 @@ export function loadRunbook(text: string): Loaded {
   const parsed = Runbook.safeParse(data);
   const locate = (path: Path): number | undefined => place(doc, lines, path)?.line;
   if (parsed.success) {
-    const conditionErrors = checkConditions(parsed.data, doc, lines);
-    if (conditionErrors.length > 0) return { ok: false, errors: conditionErrors };
+    const conditionErrors = [
+      ...checkConditions(parsed.data, doc, lines),
+      ...checkReferences(parsed.data).map((problem) => placeProblem(problem, doc, lines)),
+    ];
+    if (conditionErrors.length > 0) {
+      conditionErrors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+      return { ok: false, errors: conditionErrors };
+    }
     return { ok: true, runbook: parsed.data, locate };
   }
 
