@@ -129,6 +129,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       }
       const summary = pipeline.ingest(result.batch);
       options.log?.('info', 'alerts ingested', { token: request.token?.name, ...summary });
+      if (summary.truncatedAlerts > 0) {
+        // The sender dropped alerts from this group; they reach Vigie only when the group changes.
+        options.log?.('warn', 'the sender truncated alerts', {
+          truncated_alerts: summary.truncatedAlerts,
+          fix: 'raise max_alerts on the Alertmanager receiver, or split the group',
+        });
+      }
       return reply.send(summary);
     };
 
@@ -277,6 +284,24 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         'list silences with GET /api/v1/silences',
       );
     return reply.code(204).send();
+  });
+
+  app.get('/api/v1/windows', { preHandler: guard('viewer') }, async () => ({
+    windows: pipeline.store.windows(),
+  }));
+  app.post('/api/v1/windows', { preHandler: guard('responder') }, async (request, reply) => {
+    const read = body(request, reply);
+    if (!read.ok) return reply;
+    const result = pipeline.addWindow(read.value, request.token?.name ?? 'api');
+    if (!result.ok) {
+      return fail(
+        reply,
+        'API_BAD_REQUEST',
+        result.errors.join('; '),
+        'send {"title": "…", "starts_at": "…", "ends_at": "…", "matchers": ["service=api"]}',
+      );
+    }
+    return reply.code(201).send({ window: result.window });
   });
 
   app.get('/api/v1/outbox', { preHandler: guard('viewer') }, async (request) => {

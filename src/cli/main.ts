@@ -4,9 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { startHealthServer } from '../api/server.ts';
 import { checkOnce } from '../engine/check-once.ts';
-import { type Engine, startEngine } from '../engine/engine.ts';
+import { startVigie } from '../engine/runtime.ts';
 import { VigieError } from '../errors.ts';
 import { lintDocumentText, lintRunbook } from '../runbook/lint.ts';
 import { formatLoadErrors } from '../runbook/load.ts';
@@ -14,7 +13,7 @@ import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
 import { maskSecrets } from '../runbook/secrets.ts';
 import { formatTable, summarise } from '../runbook/show.ts';
 import { toYaml } from '../runbook/write.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { incidentCommands } from './incidents.ts';
 
 const USAGE = `Usage: vigie <command> [options]
 
@@ -24,7 +23,13 @@ Commands:
   show FILE                                 summarise a runbook (YAML or Markdown)
   check FILE [--json] [--only ID,…]         run every check once; exit 1 if any fails
   serve FILE [--port 8080] [--host 127.0.0.1] [--store vigie.sqlite]
-                                            run the checks continuously; /healthz and /readyz
+                                            run checks, alerts, incidents and the API
+  incidents [list|show|ack|resolve] [ID] [--status open|all] [--url URL] [--token T]
+                                            incidents of a running Vigie (VIGIE_URL, VIGIE_TOKEN)
+  silence add MATCHER… --comment TEXT [--duration 1h] | list | expire ID
+                                            silence alerts whose labels match (alert=api-down)
+  token create --role viewer|responder|admin [--name N] [--store vigie.sqlite] | list | revoke ID
+                                            API tokens, stored hashed
   help                                      print this help
 `;
 
@@ -60,6 +65,7 @@ const YAML_HEADER = (file: string): string =>
   ' yaml-language-server: $schema=./node_modules/vigie/schema/runbook.schema.json';
 
 const commands: Record<string, Command> = {
+  ...incidentCommands,
   async import(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -184,40 +190,21 @@ const commands: Record<string, Command> = {
       );
     }
     const read = await readRunbookFile(file);
-    const store = openSqliteStore(values.store);
-    // After a crash or a restart the schedule resumes from what the store last saw.
-    const lastRuns = new Map([...(await store.latest())].map(([id, observation]) => [id, observation.at]));
     const log = (level: string, msg: string, fields: Record<string, unknown> = {}): void =>
       io.err(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
-    let engine: Engine;
-    try {
-      engine = startEngine({
-        runbook: read.runbook,
-        env: process.env,
-        store,
-        concurrency: Number(values.concurrency) || 64,
-        lastRuns,
-        onError: (message) => log('error', 'store flush failed', { error: message }),
-      });
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    const server = await startHealthServer({
+    const vigie = await startVigie({
+      runbook: read.runbook,
+      env: process.env,
+      storePath: values.store,
       host: values.host,
       port,
-      readiness: () => {
-        const stats = engine.stats();
-        return {
-          ready: true,
-          details: { checks: engine.checks.length, runs: stats.runs, lag_p99_ms: stats.lagP99 },
-        };
-      },
+      concurrency: Number(values.concurrency) || 64,
+      log,
     });
     log('info', 'serving', {
       runbook: read.runbook.name,
-      checks: engine.checks.length,
-      url: server.url,
+      checks: vigie.engine.checks.length,
+      url: vigie.url,
       store: values.store,
     });
     await new Promise<void>((resolve) => {
@@ -228,9 +215,7 @@ const commands: Record<string, Command> = {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
-    await server.close();
-    await engine.stop();
-    await store.close();
+    await vigie.stop();
     log('info', 'stopped');
     return 0;
   },

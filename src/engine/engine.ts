@@ -10,7 +10,7 @@ import type { RunbookConfig } from '../runbook/schema.ts';
 import { maskSecrets } from '../runbook/secrets.ts';
 import type { ObservationStore } from '../store/store.ts';
 import { compileChecks, type RunnableCheck } from './compile.ts';
-import { runCheck } from './run.ts';
+import { type CheckResult, runCheck } from './run.ts';
 import { type Clock, Scheduler, type SchedulerStats, SYSTEM_CLOCK } from './scheduler.ts';
 
 /** EngineOptions are what the engine runs and where it keeps what it sees. */
@@ -27,6 +27,8 @@ export interface EngineOptions {
   readonly onError?: (message: string) => void;
   /** When each check last ran (from the store), so a restart resumes the schedule instead of starting it over. */
   readonly lastRuns?: ReadonlyMap<string, number>;
+  /** Told of every run's result once it is stored, so rules can judge it (runs in the probe's turn; keep it quick). */
+  readonly onResult?: (check: RunnableCheck, result: CheckResult) => void;
 }
 
 /** Engine is a started engine. */
@@ -69,6 +71,7 @@ export function startEngine(options: EngineOptions): Engine {
             : { error: mask(result.failures.join('; ')), values: result.observation.values }),
         },
       ]);
+      options.onResult?.(check, result);
     },
     { concurrency: options.concurrency ?? 64, clock },
   );

@@ -13,13 +13,19 @@ import { alertSignal, type IngestBatch } from '../ingest/alert.ts';
 import { type Deliver, Dispatcher } from '../notify/dispatcher.ts';
 import { quietReason } from '../quiet/index.ts';
 import { type DependencyGraph, dependenciesOf } from '../quiet/inhibit.ts';
-import { parseMatchers } from '../quiet/matchers.ts';
+import { formatMatcherError, parseMatchers } from '../quiet/matchers.ts';
 import type { Silence } from '../quiet/silence.ts';
 import { validateSilence } from '../quiet/silence.ts';
-import { type MaintenanceWindow, windowsFromMaintenance } from '../quiet/window.ts';
+import { type MaintenanceWindow, validateWindow, windowsFromMaintenance } from '../quiet/window.ts';
 import type { RunbookConfig, Scenario, Severity } from '../runbook/schema.ts';
 import { parseDuration } from '../runbook/units.ts';
-import type { Incident, IncidentStore, QuietReason, SilenceRecord } from '../store/incidents.ts';
+import type {
+  Incident,
+  IncidentStore,
+  QuietReason,
+  SilenceRecord,
+  WindowRecord,
+} from '../store/incidents.ts';
 import { WakeLoop } from './loop.ts';
 import type { Clock } from './scheduler.ts';
 
@@ -72,6 +78,42 @@ export interface RuleFiring {
 const DEFAULT_REOPEN_WITHIN = 30 * 60_000;
 /** How often alerts held quiet are looked at again (a silence ends, a window closes). */
 const REQUIET_EVERY = 5000;
+
+/** describeProblem words a validation problem with its path. */
+const describeProblem = (problem: { path: readonly (string | number)[]; message: string }): string =>
+  `${problem.path.join('.')}: ${problem.message}`;
+
+/**
+ * readSpan reads the time span and matchers of a silence or window request: `starts_at` (default now),
+ * `ends_at` or `duration`, as ISO-8601 text or epoch milliseconds.
+ */
+function readSpan(
+  input: unknown,
+  now: number,
+):
+  | { ok: true; fields: Record<string, unknown>; startsAt: number; endsAt: number; matchers: string[] }
+  | { ok: false; errors: string[] } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: ['the body must be a JSON object'] };
+  }
+  const fields = input as Record<string, unknown>;
+  const time = (value: unknown): number | undefined =>
+    typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : undefined;
+  const startsAt = time(fields.starts_at) ?? now;
+  const duration = typeof fields.duration === 'string' ? parseDuration(fields.duration) : undefined;
+  const endsAt = time(fields.ends_at) ?? (duration === undefined ? Number.NaN : startsAt + duration);
+  const errors: string[] = [];
+  if (!Number.isFinite(startsAt))
+    errors.push('starts_at: not a time; use ISO-8601 such as 2026-11-25T14:00:00Z');
+  if (!Number.isFinite(endsAt)) errors.push('ends_at: give ends_at (ISO-8601) or duration (such as 2h)');
+  if (fields.matchers !== undefined && !Array.isArray(fields.matchers)) {
+    errors.push('matchers: a list of texts such as ["service=api"]');
+  }
+  const matchers = Array.isArray(fields.matchers)
+    ? fields.matchers.filter((matcher): matcher is string => typeof matcher === 'string')
+    : [];
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, fields, startsAt, endsAt, matchers };
+}
 
 /** Pipeline turns alerts into incidents, pages and diagnosis. */
 export class Pipeline {
@@ -312,45 +354,55 @@ export class Pipeline {
     actor: string,
   ): { ok: true; silence: SilenceRecord } | { ok: false; errors: string[] } {
     const now = this.options.clock.now();
-    if (typeof input !== 'object' || input === null)
-      return { ok: false, errors: ['the body must be a JSON object'] };
-    const fields = input as Record<string, unknown>;
-    const time = (value: unknown): number | undefined =>
-      typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : undefined;
-    const startsAt = time(fields.starts_at) ?? now;
-    const duration = typeof fields.duration === 'string' ? parseDuration(fields.duration) : undefined;
-    const endsAt = time(fields.ends_at) ?? (duration === undefined ? Number.NaN : startsAt + duration);
-    const matchers = Array.isArray(fields.matchers)
-      ? fields.matchers.filter((m): m is string => typeof m === 'string')
-      : [];
-    const errors: string[] = [];
-    if (!Number.isFinite(startsAt))
-      errors.push('starts_at: not a time; use ISO-8601 such as 2026-11-25T14:00:00Z');
-    if (!Number.isFinite(endsAt)) errors.push('ends_at: give ends_at (ISO-8601) or duration (such as 2h)');
-    const checked = validateSilence(
-      {
-        matchers,
-        startsAt,
-        endsAt,
-        createdBy: typeof fields.created_by === 'string' ? fields.created_by : actor,
-        comment: typeof fields.comment === 'string' ? fields.comment : '',
-      },
-      now,
-    );
-    if (!checked.ok)
-      errors.push(...checked.problems.map((problem) => `${problem.path.join('.')}: ${problem.message}`));
-    if (errors.length > 0) return { ok: false, errors };
+    const read = readSpan(input, now);
+    if (!read.ok) return read;
+    const { fields, startsAt, endsAt, matchers } = read;
+    const createdBy = typeof fields.created_by === 'string' ? fields.created_by : actor;
+    const comment = typeof fields.comment === 'string' ? fields.comment : '';
+    const checked = validateSilence({ matchers, startsAt, endsAt, createdBy, comment }, now);
+    if (!checked.ok) return { ok: false, errors: checked.problems.map(describeProblem) };
     const silence: SilenceRecord = {
       id: `sil_${randomBytes(5).toString('hex')}`,
       matchers,
       startsAt,
       endsAt,
-      createdBy: typeof fields.created_by === 'string' ? fields.created_by : actor,
-      comment: this.options.mask(String(fields.comment)),
+      createdBy,
+      comment: this.options.mask(comment),
       createdAt: now,
     };
     this.store.addSilence(silence);
     return { ok: true, silence };
+  }
+
+  /** addWindow validates and stores a one-off maintenance window; without matchers it quiets every alert. */
+  addWindow(
+    input: unknown,
+    actor: string,
+  ): { ok: true; window: WindowRecord } | { ok: false; errors: string[] } {
+    const now = this.options.clock.now();
+    const read = readSpan(input, now);
+    if (!read.ok) return read;
+    const { fields, startsAt, endsAt, matchers } = read;
+    const parsed = parseMatchers(matchers);
+    const errors = parsed.ok
+      ? []
+      : parsed.errors.map((error) => `matchers.${error.index}: ${formatMatcherError(error)}`);
+    const title = typeof fields.title === 'string' && fields.title.trim() !== '' ? fields.title : '';
+    if (!title) errors.push('title: say what the maintenance is');
+    const problems = validateWindow({ id: 'new', title, startsAt, endsAt });
+    errors.push(...problems.map(describeProblem));
+    if (errors.length > 0) return { ok: false, errors };
+    const window: WindowRecord = {
+      id: `win_${randomBytes(5).toString('hex')}`,
+      title: this.options.mask(title),
+      matchers,
+      startsAt,
+      endsAt,
+      createdBy: actor,
+      createdAt: now,
+    };
+    this.store.addWindow(window);
+    return { ok: true, window };
   }
 
   /** expireSilence ends a silence now; alerts it held fire at the next look. */

@@ -1,0 +1,331 @@
+/**
+ * The redis executor: a `redis-cli [options] COMMAND args` line (or the command alone) sent to the
+ * Redis of the step's service, the reply shown as redis-cli shows it in a terminal (`(integer) 3`,
+ * `1) "a"`, `(nil)`). In read mode only commands on an allowlist of readers go out, checked on the
+ * command and, for container commands, on the subcommand (CONFIG GET yes, CONFIG SET no), so a
+ * FLUSHDB labelled `read` by mistake is refused here whatever the label says.
+ */
+import type { Redis } from 'ioredis';
+import { describeError } from '../probes/probe.ts';
+import { redisClients } from '../probes/redis.ts';
+import { parseShell } from '../runbook/import/shell.ts';
+import { type Executor, failure, refusal } from './executor.ts';
+import { Capture } from './output.ts';
+import { endpointOf, passwordOf } from './services.ts';
+import type { StepRequest } from './step.ts';
+import { displayWords, expand, type Vars, variables } from './words.ts';
+
+/** READ_COMMANDS are the commands a read step may send; a list names the subcommands allowed. */
+const READ_COMMANDS: Readonly<Record<string, true | readonly string[]>> = {
+  PING: true,
+  ECHO: true,
+  INFO: true,
+  DBSIZE: true,
+  TIME: true,
+  LASTSAVE: true,
+  ROLE: true,
+  TYPE: true,
+  EXISTS: true,
+  TTL: true,
+  PTTL: true,
+  EXPIRETIME: true,
+  GET: true,
+  MGET: true,
+  STRLEN: true,
+  GETRANGE: true,
+  KEYS: true,
+  SCAN: true,
+  SSCAN: true,
+  HSCAN: true,
+  ZSCAN: true,
+  LLEN: true,
+  LRANGE: true,
+  LINDEX: true,
+  LPOS: true,
+  HGET: true,
+  HMGET: true,
+  HGETALL: true,
+  HLEN: true,
+  HKEYS: true,
+  HVALS: true,
+  HEXISTS: true,
+  SCARD: true,
+  SMEMBERS: true,
+  SISMEMBER: true,
+  ZCARD: true,
+  ZCOUNT: true,
+  ZSCORE: true,
+  ZRANK: true,
+  ZRANGE: true,
+  ZREVRANGE: true,
+  ZRANGEBYSCORE: true,
+  XLEN: true,
+  XRANGE: true,
+  XREVRANGE: true,
+  XPENDING: true,
+  XINFO: ['STREAM', 'GROUPS', 'CONSUMERS'],
+  MEMORY: ['USAGE', 'STATS', 'DOCTOR', 'MALLOC-STATS'],
+  CLIENT: ['LIST', 'INFO', 'GETNAME', 'ID'],
+  SLOWLOG: ['GET', 'LEN'],
+  CONFIG: ['GET'],
+  LATENCY: ['LATEST', 'HISTORY', 'DOCTOR'],
+  OBJECT: ['ENCODING', 'FREQ', 'IDLETIME', 'REFCOUNT'],
+  CLUSTER: ['INFO', 'NODES', 'SLOTS', 'SHARDS'],
+  PUBSUB: ['CHANNELS', 'NUMSUB', 'NUMPAT'],
+  COMMAND: ['COUNT', 'INFO', 'DOCS'],
+};
+
+// Replies of these commands are status lines, shown bare (PONG, list), not quoted like strings.
+const STATUS_REPLIES = new Set(['PING', 'TYPE']);
+// CONFIG GET of these shows a password.
+const SECRET_CONFIG = /pass|auth|secret|key/i;
+const READ_SLACK = 4096;
+const SCAN_COUNT = 1000;
+
+/** RedisStep is a step read into its command and its server. */
+export interface RedisStep {
+  readonly command: string;
+  readonly url: string;
+  /** The command and its arguments; empty with `scan` for `redis-cli --scan`. */
+  readonly argv: readonly string[];
+  readonly scan?: { readonly pattern?: string };
+  readonly secrets: readonly string[];
+}
+
+/** redisExecutor sends redis steps over one pooled client per server. */
+export function redisExecutor(): Executor {
+  const clients = redisClients();
+  return {
+    kind: 'redis',
+    async run(request, context) {
+      const read = readRedis(request, variables(request.env));
+      if ('refused' in read) return refusal(read.command, read.refused);
+      if ('failed' in read) return failure(read.command, read.failed);
+      const extra = { target: read.url, secrets: read.secrets };
+      const name = (read.argv[0] ?? '').toUpperCase();
+      if (context.mode === 'read' && read.scan === undefined) {
+        const why = readProblem(read.argv);
+        if (why) return refusal(read.command, why, extra);
+      }
+      const output = new Capture(context.outputCap + READ_SLACK, 'head');
+      try {
+        const answered = await clients.use(read.url, context.timeoutMs, context.signal, async (client) => {
+          if (read.scan !== undefined) return scanKeys(client, read.scan.pattern, output);
+          const [command, ...args] = read.argv;
+          try {
+            const reply: unknown = await client.call(command!, ...args);
+            const shown = name === 'CONFIG' ? maskConfig(reply) : reply;
+            output.write(formatReply(shown, STATUS_REPLIES.has(name) && args.length === 0));
+            return undefined;
+          } catch (error) {
+            if (!isReplyError(error)) throw error;
+            // A reply error (WRONGTYPE, NOAUTH…) is the command's answer: redis-cli prints it.
+            output.write(`(error) ${describeError(error)}\n`);
+            return describeError(error);
+          }
+        });
+        if (answered !== undefined)
+          return failure(read.command, answered, { ...extra, output: output.pieces() });
+        return { ...extra, command: read.command, status: 'ok', output: output.pieces() };
+      } catch (error) {
+        return failure(read.command, describeError(error), { ...extra, output: output.pieces() });
+      }
+    },
+    close: () => clients.close(),
+  };
+}
+
+/** readProblem says why a command may not run in a read step, or undefined when it may. */
+export function readProblem(argv: readonly string[]): string | undefined {
+  const name = (argv[0] ?? '').toUpperCase();
+  const allowed = READ_COMMANDS[name];
+  if (allowed === undefined)
+    return `${name} is not a read command: a read step sends only commands that observe`;
+  if (allowed === true) return undefined;
+  const sub = (argv[1] ?? '').toUpperCase();
+  if (!allowed.includes(sub)) {
+    return `${name} ${sub || '(no subcommand)'} is not a read command: a read step may send ${allowed.map((s) => `${name} ${s}`).join(', ')}`;
+  }
+  return undefined;
+}
+
+async function scanKeys(client: Redis, pattern: string | undefined, output: Capture): Promise<undefined> {
+  let cursor = '0';
+  do {
+    const [next, keys] = pattern
+      ? await client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+      : await client.scan(cursor, 'COUNT', SCAN_COUNT);
+    for (const key of keys) output.write(`${key}\n`);
+    cursor = next;
+  } while (cursor !== '0' && !output.full);
+  return undefined;
+}
+
+/** formatReply shows a reply as redis-cli does in a terminal. */
+export function formatReply(reply: unknown, status = false, indent = ''): string {
+  if (reply === null || reply === undefined) return '(nil)\n';
+  if (typeof reply === 'number') return `(integer) ${reply}\n`;
+  if (Buffer.isBuffer(reply)) return formatReply(reply.toString('utf8'), status, indent);
+  if (typeof reply === 'string') {
+    // INFO, CLIENT LIST and the like are text meant to be read as lines.
+    if (status || reply.includes('\n')) return `${reply.replaceAll('\r\n', '\n').replace(/\n?$/, '\n')}`;
+    return `${JSON.stringify(reply)}\n`;
+  }
+  if (Array.isArray(reply)) {
+    if (reply.length === 0) return '(empty array)\n';
+    const width = String(reply.length).length;
+    return reply
+      .map((item, index) => {
+        const label = `${String(index + 1).padStart(width)}) `;
+        const inner = formatReply(item, false, `${indent}${' '.repeat(label.length)}`);
+        return `${index === 0 ? '' : indent}${label}${inner}`;
+      })
+      .join('');
+  }
+  return `${String(reply)}\n`;
+}
+
+/** maskConfig hides the values of CONFIG GET pairs whose names hold a password (requirepass, masterauth). */
+function maskConfig(reply: unknown): unknown {
+  if (!Array.isArray(reply)) return reply;
+  return reply.map((item, index) =>
+    index % 2 === 1 && SECRET_CONFIG.test(String(reply[index - 1])) && item !== '' ? '****' : item,
+  );
+}
+
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+// redis-cli's options that take a value; the others are flags, ignored.
+const VALUED = new Set(
+  '-h -p -s -a -u -r -i -n -d -D -e --user --pass --sni --cacert --cacertdir --cert --key --tls-ciphers --tls-ciphersuites --eval --pattern --count --rdb --memkeys-samples -3'.split(
+    ' ',
+  ),
+);
+const HEAVY = new Set([
+  '--bigkeys',
+  '--memkeys',
+  '--hotkeys',
+  '--stat',
+  '--latency',
+  '--latency-history',
+  '--latency-dist',
+  '--rdb',
+  '--pipe',
+  '--eval',
+  '--functions-rdb',
+  '-r',
+  '-i',
+  '--replica',
+  '--slave',
+]);
+
+/**
+ * readRedis reads a `redis-cli` line or a bare command, and finds its server: `-u URL` (with
+ * `$REDIS_URL` expanded), else the step's service, else the runbook's only Redis, else `-h`/`-p`;
+ * `-h`, `-p`, `-a`, `--user`, `-n` and `--tls` then override parts of the URL.
+ */
+export function readRedis(
+  request: StepRequest,
+  vars: Vars,
+):
+  | RedisStep
+  | { readonly command: string; readonly refused: string }
+  | { readonly command: string; readonly failed: string } {
+  const text = request.step.run.trim();
+  const { commands, end } = parseShell(text, 0);
+  const line = commands[0];
+  const words = line?.words ?? [];
+  const command = displayWords(words);
+  if (!line || words.length === 0) return { command: text, refused: 'no Redis command' };
+  if (commands.length > 1 || text.slice(end).trim() !== '')
+    return { command, refused: 'several commands: split them into steps' };
+  if (line.substitutions.length > 0) return { command, refused: 'a command substitution needs a shell' };
+  if (line.heredoc !== undefined || line.redirects.some((r) => r.op.startsWith('<'))) {
+    return { command, refused: 'commands fed to redis-cli from input: write one command per step' };
+  }
+  const missing = new Set<string>();
+  const value = (word: string): string => {
+    const expanded = expand(word, vars);
+    for (const name of expanded.missing) missing.add(name);
+    return expanded.text;
+  };
+  const options: Record<string, string> = {};
+  const flags = new Set<string>();
+  let argv: string[] = words;
+  if (words[0] === 'redis-cli') {
+    argv = [];
+    let i = 1;
+    for (; i < words.length; i++) {
+      const word = words[i]!;
+      if (!word.startsWith('-') || word === '-') break;
+      if (HEAVY.has(word))
+        return { command, refused: `redis-cli ${word} is a long-running tool: run it by hand` };
+      if (VALUED.has(word)) {
+        const given = words[++i];
+        if (given === undefined) return { command, refused: `redis-cli ${word} needs a value` };
+        options[word] = given;
+      } else flags.add(word);
+    }
+    argv = words.slice(i).map(value);
+    if (argv.length === 0 && !flags.has('--scan')) {
+      return {
+        command,
+        refused: 'redis-cli without a command opens a prompt: write the command in the step',
+      };
+    }
+  } else argv = words.map(value);
+
+  const given = (name: string): string | undefined =>
+    options[name] === undefined ? undefined : value(options[name]);
+  const secrets: string[] = [];
+  // An unset `$REDIS_URL` after -u leaves the choice to the runbook's services.
+  let url = options['-u'] === undefined ? undefined : expand(options['-u'], vars).text || undefined;
+  if (url === undefined) {
+    const endpoint = endpointOf(request, 'redis');
+    if (endpoint && 'error' in endpoint) return { command, failed: endpoint.error };
+    url = endpoint?.address;
+  }
+  const host = given('-h');
+  const port = given('-p');
+  const password = given('-a') ?? given('--pass');
+  const user = given('--user');
+  const db = given('-n');
+  if (missing.size > 0) {
+    return {
+      command,
+      failed: `the step uses ${[...missing].map((name) => `$${name}`).join(', ')}, which is not set`,
+    };
+  }
+  if (url === undefined && (host !== undefined || port !== undefined)) url = 'redis://127.0.0.1:6379';
+  if (url === undefined)
+    return { command, failed: 'no Redis to ask: declare a service with `redis:` in the runbook' };
+  try {
+    const parsed = new URL(url);
+    if (host) parsed.hostname = host;
+    if (port) parsed.port = port;
+    if (user) parsed.username = encodeURIComponent(user);
+    if (password) {
+      parsed.password = encodeURIComponent(password);
+      secrets.push(password);
+    }
+    if (db !== undefined) parsed.pathname = `/${db}`;
+    if (flags.has('--tls')) parsed.protocol = 'rediss:';
+    url = parsed.href;
+  } catch {
+    return { command, refused: `'${url}' is not a Redis URL; write it like redis://host:6379/0` };
+  }
+  const written = passwordOf(url);
+  if (written) secrets.push(written, safeDecode(written));
+  if (flags.has('--scan')) return { command, url, argv: [], scan: { pattern: given('--pattern') }, secrets };
+  return { command, url, argv, secrets };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The shell executor: a command line run as a process on Vigie's machine.
+ *
+ * - A simple command runs as an argv, without a shell: quotes are removed and `$VAR` expanded as
+ *   `sh` would, and nothing else is interpreted. A line that needs a shell (a pipe, a redirection,
+ *   `&&`, `;`, `$(…)`, a glob) runs through `/bin/sh -c` only when the request allows the shell,
+ *   and is refused otherwise: Vigie does not run half of a pipeline and call it the answer.
+ * - `sudo` (and `su`, `doas`, `pkexec`) is refused: Vigie runs as its own user.
+ * - In read mode, a step whose text the classifier reads as more than `read` is refused whatever its
+ *   label says, since nothing inside a process can be held read-only the way a transaction can.
+ * - The environment is the process's own with the request's variables over it; stdin is closed.
+ * - The command leads its own process group, so stopping it stops all it started: at the deadline
+ *   the group gets SIGTERM, then SIGKILL after a grace; what it leaves running after a normal exit
+ *   is stopped the same way.
+ * - stdout and stderr are merged and kept in fixed memory, the first and the last halves.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { abortMessage } from '../probes/probe.ts';
+import { classifyStep } from '../runbook/import/classify.ts';
+import { parseShell } from '../runbook/import/shell.ts';
+import { type Execution, type ExecutionContext, type Executor, failure, refusal } from './executor.ts';
+import { Capture } from './output.ts';
+import type { StepRequest } from './step.ts';
+import { simpleCommand, variables } from './words.ts';
+
+/** KILL_GRACE_MS is how long a process group gets between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 500;
+
+const READ_SLACK = 4096;
+const OTHER_USER = new Set(['sudo', 'su', 'doas', 'pkexec', 'runuser']);
+
+/** ProcessOptions tune how processes are stopped; the default suits production. */
+export interface ProcessOptions {
+  readonly killGraceMs?: number;
+}
+
+/** shellExecutor runs shell steps. */
+export function shellExecutor(options: ProcessOptions = {}): Executor {
+  return processExecutor('shell', options);
+}
+
+/** processExecutor runs steps of `kind` as processes; the docker executor is this one for the docker binary. */
+export function processExecutor(kind: 'shell' | 'docker', options: ProcessOptions = {}): Executor {
+  const grace = options.killGraceMs ?? KILL_GRACE_MS;
+  return {
+    kind,
+    run: (request, context) => runProcess(request, context, grace),
+  };
+}
+
+async function runProcess(
+  request: StepRequest,
+  context: ExecutionContext,
+  grace: number,
+): Promise<Execution> {
+  const text = request.step.run.trim();
+  const command = text;
+  if (text === '') return refusal(command, 'no command to run');
+  if (context.mode === 'read') {
+    const seen = classifyStep(text);
+    if (seen.risk !== 'read') {
+      return refusal(command, `labelled read, but Vigie reads it as ${seen.risk}: ${seen.reason}`);
+    }
+  }
+  const vars = variables(request.env);
+  const simple = simpleCommand(text, vars);
+  let argv: string[];
+  if ('feature' in simple) {
+    if (!request.allowShell) {
+      return refusal(command, `pipeline: run by hand or split into steps (${simple.feature} needs a shell)`);
+    }
+    const other = otherUser(text);
+    if (other) return refusal(command, sudoReason(other));
+    argv = ['/bin/sh', '-c', text];
+  } else {
+    if (simple.missing.length > 0) {
+      const names = [...new Set(simple.missing)].map((name) => `$${name}`).join(', ');
+      return failure(command, `the step uses ${names}, which is not set`);
+    }
+    argv = simple.argv;
+    const program = argv[0];
+    if (program === undefined) return refusal(command, 'no command to run');
+    if (OTHER_USER.has(program)) return refusal(command, sudoReason(program));
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) if (value !== undefined) env[name] = value;
+  return execute(command, argv, env, context, grace);
+}
+
+function sudoReason(program: string): string {
+  return `${program}: Vigie runs commands as its own user; grant that user what the step needs, or run it by hand`;
+}
+
+/** otherUser finds a command of a shell line that runs as another user (sudo …), anywhere in its pipes and substitutions. */
+function otherUser(text: string): string | undefined {
+  const lines = [text];
+  for (let i = 0; i < lines.length && i < 64; i++) {
+    const line = lines[i]!;
+    for (let at = 0; at < line.length; ) {
+      const { commands, end } = parseShell(line, at);
+      for (const command of commands) {
+        const program = command.words[0]?.split('/').pop();
+        if (program !== undefined && OTHER_USER.has(program)) return program;
+        lines.push(...command.substitutions);
+      }
+      at = Math.max(end, at + 1);
+    }
+  }
+  return undefined;
+}
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+async function execute(
+  command: string,
+  argv: readonly string[],
+  env: Record<string, string>,
+  context: ExecutionContext,
+  grace: number,
+): Promise<Execution> {
+  const [program, ...args] = argv as [string, ...string[]];
+  const output = new Capture(context.outputCap + READ_SLACK, 'head-and-tail');
+  if (context.signal.aborted)
+    return failure(command, `${abortMessage(context.signal, context.timeoutMs)} before starting`);
+  let child: ChildProcess;
+  try {
+    child = spawn(program, args, {
+      shell: false,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      windowsHide: true,
+    });
+  } catch (error) {
+    return failure(command, startError(program, error), { exitCode: 127 });
+  }
+  let startFailure: unknown;
+  child.on('error', (error) => {
+    startFailure = error;
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => output.write(chunk));
+    stream?.on('error', () => {});
+  }
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', () => resolve(false));
+  });
+  if (!spawned) return failure(command, startError(program, startFailure), { exitCode: 127 });
+  const pid = child.pid!;
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (context.signal.aborted) resolve('aborted');
+    context.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+
+  const first = await Promise.race([exited, aborted]);
+  await stopGroup(child, pid, grace);
+  const end = (await settled(exited, grace)) ?? { code: child.exitCode, signal: child.signalCode };
+  await settled(closed, grace);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+
+  const shown = { output: output.pieces() };
+  if (first === 'aborted') {
+    return failure(
+      command,
+      `${abortMessage(context.signal, context.timeoutMs)}; process group killed`,
+      shown,
+    );
+  }
+  if (end.code === 0) return { command, status: 'ok', exitCode: 0, ...shown };
+  if (end.code !== null) return failure(command, `exit code ${end.code}`, { exitCode: end.code, ...shown });
+  return failure(command, `killed by ${end.signal ?? 'a signal'}`, shown);
+}
+
+/**
+ * stopGroup stops everything left in the group led by `pid`: SIGTERM, then SIGKILL once `grace` has
+ * passed with members still there. The leader is also signalled directly, in case it left its group.
+ */
+async function stopGroup(child: ChildProcess, pid: number, grace: number): Promise<void> {
+  if (!signalGroup(pid, 'SIGTERM')) {
+    if (!running(child)) return;
+    child.kill('SIGTERM');
+  }
+  const deadline = performance.now() + grace;
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20, grace)));
+    if (!signalGroup(pid, 0) && !running(child)) return;
+  }
+  signalGroup(pid, 'SIGKILL');
+  if (running(child)) child.kill('SIGKILL');
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+async function settled<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function startError(program: string, error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'ENOENT')
+    return program.includes('/') ? `${program}: no such file` : `${program}: command not found`;
+  if (code === 'EACCES') return `${program}: permission denied`;
+  return `${program}: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,518 @@
+/**
+ * The sql executor: the statements of an sql step (or of a `psql … -c "…"` line) run on the
+ * PostgreSQL of the step's service, shown as psql shows them: an aligned table and "(N rows)".
+ *
+ * In read mode a step physically cannot write. The session starts read-only, the transaction is
+ * `BEGIN READ ONLY` and made so for good by a first query (PostgreSQL refuses to turn a transaction
+ * read-write once it has run one), each statement goes alone through the extended protocol (so
+ * `SELECT 1; COMMIT; DELETE …` cannot slip a second statement into one message), statements that
+ * end the transaction or change the session are refused, and so are the functions that act on the
+ * server without writing (pg_terminate_backend, set_config, …). The transaction is rolled back and
+ * the connection closed after every run.
+ */
+import pg from 'pg';
+import { abortable, abortMessage, describeError } from '../probes/probe.ts';
+import { parseShell } from '../runbook/import/shell.ts';
+import { type Execution, type ExecutionContext, type Executor, failure, refusal } from './executor.ts';
+import { capture } from './output.ts';
+import { endpointOf, passwordOf } from './services.ts';
+import type { StepRequest } from './step.ts';
+import { displayWords, expand, type Vars, variables } from './words.ts';
+
+// Rows are fetched in batches, and no more than MAX_ROWS: a step that selects a whole table shows its start.
+const BATCH_ROWS = 200;
+const MAX_ROWS = 1000;
+// A cell longer than this is cut: one huge value would otherwise widen every line of the table.
+const MAX_CELL = 2000;
+const READ_SLACK = 4096;
+const NUMERIC_TYPES = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);
+const RAW_TEXT: pg.CustomTypesConfig = {
+  // Values are shown as PostgreSQL prints them, not as JavaScript would reprint them.
+  getTypeParser: (() => (value: string) => value) as unknown as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** Statements that would end the read-only transaction or change the session, with why. */
+const SESSION_CONTROL: Readonly<Record<string, string>> = {
+  BEGIN: 'controls the transaction',
+  START: 'controls the transaction',
+  COMMIT: 'controls the transaction',
+  END: 'controls the transaction',
+  ROLLBACK: 'controls the transaction',
+  ABORT: 'controls the transaction',
+  SAVEPOINT: 'controls the transaction',
+  RELEASE: 'controls the transaction',
+  PREPARE: 'prepares statements or transactions',
+  EXECUTE: 'runs a prepared statement',
+  DEALLOCATE: 'changes the session',
+  SET: 'changes the session',
+  RESET: 'changes the session',
+  DISCARD: 'changes the session',
+  DO: 'runs procedural code',
+  CALL: 'runs a procedure, which may commit',
+  COPY: 'moves data to or from files and programs',
+  LISTEN: 'changes the session',
+  UNLISTEN: 'changes the session',
+  NOTIFY: 'sends notifications',
+  LOAD: 'loads a library into the server',
+  CHECKPOINT: 'acts on the server',
+  VACUUM: 'changes tables',
+};
+
+/** Functions that act on the server or other sessions without writing data, which READ ONLY lets through. */
+const SERVER_ACTIONS =
+  /\b(pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|pg_promote|pg_create_restore_point|pg_(?:create|drop)_\w*slot|pg_replication_origin_\w+|dblink\w*|lo_\w+|pg_file_\w+|pg_notify|pg_logical_emit_message|pg_stat_reset\w*|pg_wal_replay_\w+|pg_(?:try_)?advisory_\w+|pg_log_backend_memory_contexts)\s*\(/i;
+
+/** SqlStep is a step read into its statements and the server they run on. */
+export interface SqlStep {
+  readonly command: string;
+  readonly statements: readonly string[];
+  readonly dsn: string;
+}
+
+/** sqlExecutor runs sql steps, one connection per run, closed after it. */
+export function sqlExecutor(): Executor {
+  const open = new Set<pg.Client>();
+  return {
+    kind: 'sql',
+    async run(request, context) {
+      const read = readSql(request, variables(request.env));
+      if ('refused' in read) return refusal(read.command, read.refused);
+      if ('failed' in read) return failure(read.command, read.failed);
+      const secrets = [passwordOf(read.dsn)].filter((value): value is string => value !== undefined);
+      if (context.mode === 'read') {
+        const why = readOnlyProblem(read.statements);
+        if (why) return refusal(read.command, why, { target: read.dsn, secrets });
+      }
+      const client = new pg.Client({
+        connectionString: read.dsn,
+        connectionTimeoutMillis: context.timeoutMs,
+        application_name: 'vigie-diagnosis',
+        options: '-c default_transaction_read_only=on',
+      });
+      client.on('error', () => {}); // a dropped connection ends this run only, reported by the query
+      open.add(client);
+      try {
+        return { ...(await runStatements(client, read, context)), secrets };
+      } finally {
+        open.delete(client);
+        await closeClient(client, context.signal.aborted);
+      }
+    },
+    async close() {
+      await Promise.all([...open].map((client) => closeClient(client, true)));
+      open.clear();
+    },
+  };
+}
+
+/** readOnlyProblem says why a statement may not run in a read step, or undefined when all may. */
+export function readOnlyProblem(statements: readonly string[]): string | undefined {
+  for (const statement of statements) {
+    const code = withoutComments(statement).trim();
+    if (code.startsWith('\\')) return `psql meta-command \`${code}\` is not SQL: run it by hand`;
+    const keyword = /^[A-Za-z]+/.exec(code)?.[0]?.toUpperCase() ?? '';
+    const control = SESSION_CONTROL[keyword];
+    if (control) return `${keyword} ${control}: a read step runs in a read-only transaction Vigie keeps`;
+    const action = SERVER_ACTIONS.exec(withoutLiterals(code));
+    if (action) return `${action[1]}() acts on the server: a read step only reads`;
+  }
+  return undefined;
+}
+
+function withoutComments(statement: string): string {
+  return statement.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+}
+
+function withoutLiterals(statement: string): string {
+  return statement.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""');
+}
+
+async function runStatements(
+  client: pg.Client,
+  read: SqlStep,
+  context: ExecutionContext,
+): Promise<Execution> {
+  const start = performance.now();
+  const { signal, timeoutMs } = context;
+  const base = { command: read.command, target: read.dsn };
+  try {
+    await abortable(client.connect(), signal, () => {});
+  } catch (error) {
+    const why = signal.aborted ? `${abortMessage(signal, timeoutMs)} while connecting` : describeError(error);
+    return failure(read.command, `cannot connect to ${serverName(read.dsn)}: ${why}`, base);
+  }
+  const blocks: string[] = [];
+  let truncated = false;
+  try {
+    // A little under the deadline, so that the server says why it stopped rather than a dropped socket.
+    const left = timeoutMs - (performance.now() - start);
+    const remaining = Math.max(1, Math.floor(left - Math.min(100, left / 10)));
+    await abortable(client.query('BEGIN READ ONLY'), signal, () => {});
+    await abortable(client.query(`SET LOCAL statement_timeout = ${remaining}`), signal, () => {});
+    // The first query fixes the transaction's mode: from here PostgreSQL refuses `SET transaction_read_only = off`.
+    await abortable(client.query('SELECT 1'), signal, () => {});
+    for (const statement of read.statements) {
+      const result = await abortable(query(client, statement), signal, () => {});
+      blocks.push(renderResult(result));
+      truncated ||= result.truncated;
+    }
+    const output = capture(blocks.join('\n'), context.outputCap + READ_SLACK, 'head');
+    return { ...base, status: 'ok', output, truncated };
+  } catch (error) {
+    const shown = (signal.aborted ? blocks : [...blocks, errorText(error)]).join('\n');
+    const ran = { ...base, output: capture(shown, context.outputCap + READ_SLACK, 'head'), truncated };
+    if (signal.aborted) return failure(read.command, abortMessage(signal, timeoutMs), ran);
+    if (isStatementTimeout(error)) {
+      return failure(read.command, `timed out after ${timeoutMs}ms while running the query`, {
+        ...ran,
+        timedOut: true,
+      });
+    }
+    return failure(read.command, describeError(error), ran);
+  }
+}
+
+interface Rows {
+  readonly command: string | null;
+  readonly rowCount: number | null;
+  readonly fields: readonly { readonly name: string; readonly dataTypeID: number }[];
+  readonly rows: readonly (readonly (string | null)[])[];
+  readonly truncated: boolean;
+}
+
+interface Wire {
+  sync(): void;
+  execute(options: object): void;
+  flush(): void;
+}
+
+/**
+ * LimitedQuery is a one-statement query that stops fetching after MAX_ROWS rows. Fetching in batches
+ * leaves the Sync to the client, so it must also send one after an error, as pg-cursor does, or the
+ * server would wait for it and the connection hang.
+ */
+class LimitedQuery extends pg.Query {
+  fetched = 0;
+  truncated = false;
+  synced = false;
+
+  /** Called by pg each time the server pauses the portal after a batch of rows. */
+  handlePortalSuspended(connection: Wire): void {
+    this.fetched += BATCH_ROWS;
+    if (this.fetched >= MAX_ROWS) {
+      this.truncated = true;
+      this.synced = true;
+      connection.sync();
+      return;
+    }
+    connection.execute({ portal: '', rows: BATCH_ROWS });
+    connection.flush();
+  }
+
+  /** Called by pg when the statement completes; pg sends the Sync itself then. */
+  handleCommandComplete(message: unknown, connection: Wire): void {
+    this.synced = true;
+    (
+      pg.Query.prototype as unknown as { handleCommandComplete: (m: unknown, c: Wire) => void }
+    ).handleCommandComplete.call(this, message, connection);
+  }
+
+  /** Called by pg on an error response: the server now waits for a Sync before it answers anything. */
+  handleError(error: Error, connection: Wire): void {
+    if (!this.synced) {
+      this.synced = true;
+      connection.sync();
+    }
+    (pg.Query.prototype as unknown as { handleError: (e: Error, c: Wire) => void }).handleError.call(
+      this,
+      error,
+      connection,
+    );
+  }
+}
+
+function query(client: pg.Client, text: string): Promise<Rows> {
+  return new Promise((resolve, reject) => {
+    const config = { text, rowMode: 'array', rows: BATCH_ROWS, queryMode: 'extended', types: RAW_TEXT };
+    const submitted: LimitedQuery = new LimitedQuery(config as pg.QueryConfig, (error, result) => {
+      if (error) return reject(error);
+      const answer = result as unknown as pg.QueryArrayResult<(string | null)[]>;
+      resolve({
+        command: answer.command,
+        rowCount: answer.rowCount,
+        fields: answer.fields,
+        rows: answer.rows,
+        truncated: submitted.truncated,
+      });
+    });
+    client.query(submitted);
+  });
+}
+
+/** renderResult draws a result as psql's aligned format does: centred headers, numbers to the right, "(N rows)". */
+export function renderResult(result: Rows): string {
+  if (result.fields.length === 0) {
+    return result.command ? `${result.command}${result.rowCount === null ? '' : ` ${result.rowCount}`}` : '';
+  }
+  const cells = result.rows.map((row) => result.fields.map((_, index) => cellLines(row[index] ?? null)));
+  const widths = result.fields.map((field, index) =>
+    Math.max(field.name.length, ...cells.map((row) => Math.max(...row[index]!.map((line) => line.length)))),
+  );
+  const right = result.fields.map((field) => NUMERIC_TYPES.has(field.dataTypeID));
+  const lines: string[] = [];
+  lines.push(result.fields.map((field, index) => ` ${centre(field.name, widths[index]!)} `).join('|'));
+  lines.push(widths.map((width) => '-'.repeat(width + 2)).join('+'));
+  for (const row of cells) {
+    const height = Math.max(...row.map((cell) => cell.length));
+    for (let line = 0; line < height; line++) {
+      const parts = row.map((cell, index) => {
+        const text = cell[line] ?? '';
+        const width = widths[index]!;
+        const padded = right[index] ? text.padStart(width) : text.padEnd(width);
+        // psql marks a value that goes on in the next line with `+` after it.
+        return ` ${padded}${line < cell.length - 1 ? '+' : ' '}`;
+      });
+      lines.push(parts.join('|'));
+    }
+  }
+  const count = result.rows.length;
+  lines.push(
+    result.truncated
+      ? `(first ${count} rows; the rest was not fetched)`
+      : `(${count} ${count === 1 ? 'row' : 'rows'})`,
+  );
+  return `${lines.map((line) => line.trimEnd()).join('\n')}\n`;
+}
+
+function cellLines(value: string | null): string[] {
+  if (value === null) return [''];
+  const text = value.length > MAX_CELL ? `${value.slice(0, MAX_CELL)}…` : value;
+  return text.split(/\r?\n/);
+}
+
+function centre(text: string, width: number): string {
+  const left = Math.floor((width - text.length) / 2);
+  return (' '.repeat(left) + text).padEnd(width);
+}
+
+/** errorText shows a PostgreSQL error as psql does: `ERROR:  …`, then its detail and hint. */
+function errorText(error: unknown): string {
+  if (!(error instanceof pg.DatabaseError)) return `ERROR:  ${describeError(error)}\n`;
+  let text = `ERROR:  ${error.message}\n`;
+  if (error.detail) text += `DETAIL:  ${error.detail}\n`;
+  if (error.hint) text += `HINT:  ${error.hint}\n`;
+  return text;
+}
+
+function isStatementTimeout(error: unknown): boolean {
+  return (
+    error instanceof pg.DatabaseError && error.code === '57014' && error.message.includes('statement timeout')
+  );
+}
+
+/** closeClient rolls back and disconnects; a run cut mid-query drops its socket instead of waiting on it. */
+async function closeClient(client: pg.Client, abandoned: boolean): Promise<void> {
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  if (abandoned) {
+    stream?.destroy();
+    return;
+  }
+  try {
+    await client.query('ROLLBACK');
+  } catch {
+    // Not connected, or the connection broke: there is nothing left to roll back.
+  }
+  await client.end().catch(() => stream?.destroy());
+}
+
+function serverName(dsn: string): string {
+  return /^postgres(ql)?:\/\//i.test(dsn) ? dsn : 'PostgreSQL';
+}
+
+/**
+ * readSql reads an sql step (its statements) or a `psql [DSN] [-h -p -U -d] -c "…"` line, and finds
+ * its server: the DSN written on the line (`$DATABASE_URL` expanded), else the step's service, else
+ * the runbook's only PostgreSQL; `-h`, `-p`, `-U` and `-d` then override parts of it.
+ */
+export function readSql(
+  request: StepRequest,
+  vars: Vars,
+):
+  | SqlStep
+  | { readonly command: string; readonly refused: string }
+  | { readonly command: string; readonly failed: string } {
+  const text = request.step.run.trim();
+  let sql = text;
+  let command = text;
+  let written: string | undefined;
+  const overrides: { host?: string; port?: string; user?: string; database?: string } = {};
+  if (/^psql(?:\s|$)/.test(text)) {
+    const psql = readPsql(text, vars);
+    if ('refused' in psql) return psql;
+    ({ sql, command, dsn: written } = psql);
+    Object.assign(overrides, psql.overrides);
+  }
+  let dsn = written;
+  if (dsn === undefined) {
+    const endpoint = endpointOf(request, 'postgres');
+    if (endpoint && 'error' in endpoint) return { command, failed: endpoint.error };
+    dsn = endpoint?.address;
+  }
+  if (dsn === undefined) {
+    return { command, failed: 'no PostgreSQL to query: declare a service with `postgres:` in the runbook' };
+  }
+  if (Object.keys(overrides).length > 0) {
+    try {
+      const url = new URL(dsn);
+      if (overrides.host) url.hostname = overrides.host;
+      if (overrides.port) url.port = overrides.port;
+      if (overrides.user) url.username = encodeURIComponent(overrides.user);
+      if (overrides.database) url.pathname = `/${encodeURIComponent(overrides.database)}`;
+      dsn = url.href;
+    } catch {
+      return { command, refused: 'psql -h/-p/-U/-d need a URL connection string to apply to' };
+    }
+  }
+  const statements = statementsOf(sql);
+  if (statements.length === 0) return { command, refused: 'no SQL to run' };
+  return { command, statements, dsn };
+}
+
+const PSQL_VALUED = new Set('c d h p U f v P F R o L T'.split(' '));
+const PSQL_LONG: Readonly<Record<string, string>> = {
+  '--command': 'c',
+  '--dbname': 'd',
+  '--host': 'h',
+  '--port': 'p',
+  '--username': 'U',
+  '--file': 'f',
+  '--set': 'v',
+  '--variable': 'v',
+  '--pset': 'P',
+  '--field-separator': 'F',
+  '--record-separator': 'R',
+  '--output': 'o',
+  '--log-file': 'L',
+  '--table-attr': 'T',
+};
+
+interface Psql {
+  readonly command: string;
+  readonly sql: string;
+  readonly dsn?: string;
+  readonly overrides: { host?: string; port?: string; user?: string; database?: string };
+}
+
+/** readPsql reads the SQL and the connection of a psql line; formatting options are ignored. */
+function readPsql(text: string, vars: Vars): Psql | { readonly command: string; readonly refused: string } {
+  const { commands, end } = parseShell(text, 0);
+  const line = commands[0];
+  const command = displayWords(line?.words ?? []);
+  if (!line || commands.length > 1 || text.slice(end).trim() !== '') {
+    return { command, refused: 'several commands: split them into steps' };
+  }
+  if (line.substitutions.length > 0) return { command, refused: 'a command substitution needs a shell' };
+  if (line.redirects.length > 0)
+    return { command, refused: 'psql with a redirection reads or writes files: write the SQL with -c' };
+  const sql: string[] = [];
+  const positional: string[] = [];
+  const overrides: Psql['overrides'] = {};
+  let dsn: string | undefined;
+  const value = (word: string): string | undefined => {
+    const expanded = expand(word, vars);
+    // An unset `$DATABASE_URL` leaves the choice to the runbook's services.
+    return expanded.missing.length > 0 && expanded.text === '' ? undefined : expanded.text;
+  };
+  const words = line.words.slice(1);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    let letter: string | undefined;
+    let arg: string | undefined;
+    if (word.startsWith('--')) {
+      const equals = word.indexOf('=');
+      letter = PSQL_LONG[equals < 0 ? word : word.slice(0, equals)];
+      if (letter === undefined) continue; // a flag such as --no-psqlrc or --csv
+      arg = equals < 0 ? words[++i] : word.slice(equals + 1);
+    } else if (word.startsWith('-') && word.length > 1) {
+      // -tAc "SELECT …": flags, then one letter that takes the rest of the word or the next one.
+      const at = [...word.slice(1)].findIndex((c) => PSQL_VALUED.has(c));
+      if (at < 0) continue;
+      letter = word.charAt(at + 1);
+      arg = word.length > at + 2 ? word.slice(at + 2) : words[++i];
+    } else {
+      positional.push(word);
+      continue;
+    }
+    if (arg === undefined) return { command, refused: `psql -${letter} needs a value` };
+    if (letter === 'c') sql.push(arg);
+    else if (letter === 'f') return { command, refused: 'psql -f reads a file: put the SQL in the step' };
+    else if (letter === 'o' || letter === 'L') return { command, refused: `psql -${letter} writes a file` };
+    else if (letter === 'd') positional.unshift(arg);
+    else if (letter === 'h') overrides.host = value(arg);
+    else if (letter === 'p') overrides.port = value(arg);
+    else if (letter === 'U') overrides.user = value(arg);
+  }
+  if (line.heredoc !== undefined) sql.push(line.heredoc);
+  if (sql.length === 0)
+    return { command, refused: 'psql without -c opens a prompt: write the query with -c' };
+  const [database, user] = positional;
+  if (database !== undefined) {
+    const given = value(database);
+    if (given !== undefined && /^postgres(?:ql)?:\/\//i.test(given)) dsn = given;
+    else if (given?.includes('=')) {
+      return { command, refused: 'a key=value connection string is not read: write it as postgres://…' };
+    } else if (given !== undefined) overrides.database = given;
+  }
+  if (user !== undefined) overrides.user = value(user);
+  for (const key of Object.keys(overrides) as (keyof Psql['overrides'])[]) {
+    if (overrides[key] === undefined) delete overrides[key];
+  }
+  return { command, sql: sql.join(';\n'), dsn, overrides };
+}
+
+/**
+ * statementsOf splits SQL on `;` outside quotes, dollar-quotes and comments, keeping each statement's
+ * text as written (a newline inside a literal is data); a psql meta-command (`\dt`) ends at its line.
+ */
+export function statementsOf(sql: string): string[] {
+  const statements: string[] = [];
+  let from = 0;
+  let i = 0;
+  const cut = (end: number): void => {
+    statements.push(sql.slice(from, end));
+    from = end + 1;
+  };
+  while (i < sql.length) {
+    const c = sql.charAt(i);
+    if (
+      c === '\\' &&
+      sql
+        .slice(from, i)
+        .replace(/--[^\n]*/g, '')
+        .trim() === ''
+    ) {
+      const newline = sql.indexOf('\n', i);
+      const end = newline < 0 ? sql.length : newline;
+      from = i;
+      cut(end);
+      i = end + 1;
+    } else if (c === '-' && sql.charAt(i + 1) === '-') {
+      const newline = sql.indexOf('\n', i);
+      i = newline < 0 ? sql.length : newline;
+    } else if (c === '/' && sql.charAt(i + 1) === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? sql.length : close + 2;
+    } else if (c === "'" || c === '"' || (c === '$' && /^\$\w*\$/.test(sql.slice(i, i + 64)))) {
+      const quote = c === '$' ? /^\$\w*\$/.exec(sql.slice(i, i + 64))![0] : c;
+      const close = sql.indexOf(quote, i + quote.length);
+      i = close < 0 ? sql.length : close + quote.length;
+    } else if (c === ';') {
+      cut(i);
+      i++;
+    } else i++;
+  }
+  statements.push(sql.slice(from));
+  return statements
+    .map((statement) => statement.trim())
+    .filter((statement) => withoutComments(statement).trim() !== '');
+}

@@ -1,0 +1,172 @@
+/**
+ * A whole running Vigie, as `vigie serve` starts it: the observation store and the incident store on
+ * one SQLite file, the check engine, the rule evaluation that turns observations into alerts, the
+ * incident pipeline with its channels and diagnosis, and the HTTP API. Tests start it in-process on
+ * port 0; the CLI starts it and waits for a signal.
+ */
+import { buildApi, type Readiness } from '../api/app.ts';
+import { VigieError } from '../errors.ts';
+import { createNotifiers } from '../notify/index.ts';
+import { formatLoadErrors, resolveRunbook } from '../runbook/load.ts';
+import type { RunbookConfig } from '../runbook/schema.ts';
+import { maskSecrets } from '../runbook/secrets.ts';
+import type { IncidentStore } from '../store/incidents.ts';
+import { openSqliteIncidentStore } from '../store/incidents-sqlite.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { ObservationStore } from '../store/store.ts';
+import { createDiagnose } from './diagnose.ts';
+import { type Engine, startEngine } from './engine.ts';
+import { Pipeline } from './pipeline.ts';
+import { RuleAlerts } from './rule-alerts.ts';
+import { type Clock, SYSTEM_CLOCK } from './scheduler.ts';
+
+/** Log writes one structured line. */
+export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+/** VigieOptions say what to run and where. */
+export interface VigieOptions {
+  readonly runbook: RunbookConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** SQLite file of both stores (':memory:' is refused: two connections must share it). */
+  readonly storePath: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly concurrency?: number;
+  readonly clock?: Clock;
+  readonly log?: Log;
+  /** Milliseconds between two flushes of observations; 1,000 when absent. */
+  readonly flushEvery?: number;
+}
+
+/** Vigie is a running instance. */
+export interface Vigie {
+  readonly url: string;
+  readonly engine: Engine;
+  readonly pipeline: Pipeline;
+  readonly incidents: IncidentStore;
+  readonly observations: ObservationStore;
+  stop(): Promise<void>;
+}
+
+/** secretsOfChannels lists the values in channel settings that must never be shown: keys, passwords, hook URLs. */
+function secretsOfChannels(runbook: RunbookConfig): string[] {
+  const secrets: string[] = [];
+  for (const channel of Object.values(runbook.channels ?? {})) {
+    if (channel.type === 'webhook' && channel.secret) secrets.push(channel.secret);
+    // A Slack incoming-webhook URL is itself the credential.
+    if (channel.type === 'slack') secrets.push(channel.url);
+    if (channel.type === 'email') {
+      const password = URL.canParse(channel.smtp) ? new URL(channel.smtp).password : '';
+      if (password) secrets.push(decodeURIComponent(password));
+    }
+  }
+  return secrets.filter((secret) => secret.length >= 4);
+}
+
+/** startVigie starts everything and listens; it throws a VigieError when the runbook cannot run. */
+export async function startVigie(options: VigieOptions): Promise<Vigie> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const log: Log = options.log ?? (() => {});
+  const resolved = resolveRunbook(options.runbook, options.env);
+  // What Vigie watches and where it pages must resolve now; a step's reference matters only when the
+  // step runs, and says so then.
+  const fatal = resolved.errors.filter((error) => /^(services|checks|channels)\b/.test(error.path));
+  if (fatal.length > 0) {
+    throw new VigieError(
+      'RUNBOOK_INVALID',
+      `the runbook refers to values that are not set:\n${formatLoadErrors('runbook', fatal)}`,
+      'export the variables named, or give them a default with ${NAME:-default}',
+    );
+  }
+  for (const error of resolved.errors) {
+    if (!fatal.includes(error))
+      log('warn', 'unresolved reference', { path: error.path, error: error.message });
+  }
+  const runbook = resolved.runbook;
+  const secrets = [...resolved.secrets, ...secretsOfChannels(runbook)];
+  const mask = (text: string): string => maskSecrets(text, secrets);
+  const rules = RuleAlerts.compile(runbook);
+  if (rules.errors.length > 0) {
+    throw new VigieError(
+      'RUNBOOK_INVALID',
+      `some alert rules cannot be read:\n${formatLoadErrors('runbook', rules.errors)}`,
+      'fix each rule at the column shown',
+    );
+  }
+  const observations = openSqliteStore(options.storePath);
+  const incidents = openSqliteIncidentStore(options.storePath);
+  const notifiers = createNotifiers({ now: () => clock.now() });
+  const channels = runbook.channels ?? {};
+  const pipeline = new Pipeline({
+    runbook,
+    store: incidents,
+    clock,
+    mask,
+    log,
+    deliver: async (id, notification, signal) => {
+      const channel = channels[id];
+      if (!channel)
+        return { ok: false, retryable: false, error: `channel '${id}' is no longer declared in the runbook` };
+      return notifiers.send(notification, channel, signal);
+    },
+    diagnose: createDiagnose({ runbook, env: options.env, secrets, settings: runbook.incidents ?? {} }),
+  });
+  const alerting = rules.start(pipeline, incidents, clock);
+  const lastRuns = new Map(
+    [...(await observations.latest())].map(([id, observation]) => [id, observation.at]),
+  );
+  await alerting.restore(observations, clock.now());
+  let engine: Engine;
+  try {
+    engine = startEngine({
+      runbook: options.runbook,
+      env: options.env,
+      store: observations,
+      concurrency: options.concurrency ?? 64,
+      lastRuns,
+      clock,
+      ...(options.flushEvery ? { flushEvery: options.flushEvery } : {}),
+      onError: (message) => log('error', 'store flush failed', { error: message }),
+      onResult: (check, result) => alerting.observe(check.id, result),
+    });
+  } catch (error) {
+    alerting.stop();
+    await observations.close();
+    incidents.close();
+    await notifiers.close();
+    throw error;
+  }
+  pipeline.start();
+  const readiness = (): Readiness => {
+    const stats = engine.stats();
+    const outbox = incidents.outboxCounts();
+    return {
+      ready: true,
+      details: {
+        checks: engine.checks.length,
+        runs: stats.runs,
+        lag_p99_ms: stats.lagP99,
+        outbox_pending: outbox.pending,
+        outbox_dead: outbox.dead,
+      },
+    };
+  };
+  const api = buildApi({ pipeline, readiness, log });
+  const address = await api.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  return {
+    url: address,
+    engine,
+    pipeline,
+    incidents,
+    observations,
+    async stop() {
+      await api.close();
+      await engine.stop();
+      alerting.stop();
+      await pipeline.stop();
+      await notifiers.close();
+      await observations.close();
+      incidents.close();
+    },
+  };
+}
