@@ -130,6 +130,8 @@ export class Pipeline {
   private readonly abort = new AbortController();
   /** Checks with a firing runbook alert, for inhibition. */
   private readonly firingChecks = new Set<string>();
+  /** Check → the runbook alerts firing on it; a check leaves firingChecks when its last one clears. */
+  private readonly firingRules = new Map<string, Set<string>>();
   private lastRequiet = 0;
 
   constructor(options: PipelineOptions) {
@@ -196,7 +198,7 @@ export class Pipeline {
   start(): void {
     for (const alert of this.store.alerts({ firing: true })) {
       const check = alert.labels.check;
-      if (alert.source === 'rule' && check) this.firingChecks.add(check);
+      if (alert.source === 'rule' && check) this.markFiring(check, alert.key, true);
     }
     this.loop.start();
   }
@@ -261,7 +263,7 @@ export class Pipeline {
   ruleFired(firing: RuleFiring): FireOutcome {
     const alert = (this.options.runbook.alerts ?? []).find((candidate) => candidate.id === firing.alertId);
     if (!alert) throw new RangeError(`no runbook alert ${firing.alertId}`);
-    if (firing.checkId) this.firingChecks.add(firing.checkId);
+    if (firing.checkId) this.markFiring(firing.checkId, `rule:${firing.alertId}`, true);
     const labels: Record<string, string> = {
       ...(alert.labels ?? {}),
       alert: alert.id,
@@ -300,22 +302,13 @@ export class Pipeline {
 
   /** ruleCleared applies a runbook alert that stopped firing. */
   ruleCleared(alertId: string, checkId: string | undefined, state: unknown): void {
-    if (checkId) {
-      const stillFiring = this.store
-        .alerts({ firing: true })
-        .some(
-          (alert) =>
-            alert.source === 'rule' && alert.labels.check === checkId && alert.key !== `rule:${alertId}`,
-        );
-      if (!stillFiring) this.firingChecks.delete(checkId);
-    }
+    if (checkId) this.markFiring(checkId, `rule:${alertId}`, false);
     this.service.clear(`rule:${alertId}`, state);
   }
 
   /** requiet pages for alerts that fired while quiet and whose silence, window or dependency has ended. */
   requiet(): void {
-    for (const alert of this.store.alerts({ firing: true })) {
-      if (!alert.quiet || alert.incidentId) continue;
+    for (const alert of this.store.quietAlerts()) {
       if (this.quiet(alert.labels, alert.labels.check)) continue;
       if (alert.source === 'rule') {
         this.ruleFired({
@@ -417,6 +410,19 @@ export class Pipeline {
     this.loop.wake();
   }
 
+  private markFiring(checkId: string, alertKey: string, firing: boolean): void {
+    const keys = this.firingRules.get(checkId) ?? new Set<string>();
+    if (firing) keys.add(alertKey);
+    else keys.delete(alertKey);
+    if (keys.size > 0) {
+      this.firingRules.set(checkId, keys);
+      this.firingChecks.add(checkId);
+    } else {
+      this.firingRules.delete(checkId);
+      this.firingChecks.delete(checkId);
+    }
+  }
+
   private quiet(
     labels: Readonly<Record<string, string>>,
     checkId: string | undefined,
@@ -467,7 +473,10 @@ export class Pipeline {
 
   private async work(): Promise<number | undefined> {
     const now = this.options.clock.now();
-    for (const timer of this.store.dueTimers(now)) this.service.runTimer(timer);
+    // Due timers act in one transaction: one commit (one fsync) for a burst of pages, not one each.
+    this.store.transaction(() => {
+      for (const timer of this.store.dueTimers(now, 1000)) this.service.runTimer(timer);
+    });
     if (now - this.lastRequiet >= REQUIET_EVERY) {
       this.lastRequiet = now;
       this.requiet();

@@ -49,21 +49,25 @@ export class Dispatcher {
     for (;;) {
       const rows = store.dueOutbox(now(), concurrency);
       if (rows.length === 0) return tried;
-      await Promise.all(rows.map((row) => this.attempt(row)));
+      const results = await Promise.all(rows.map((row) => this.attempt(row)));
+      // One commit for the batch: the rows were sent; recording it is one fsync, not one per row.
+      store.transaction(() => rows.forEach((row, index) => this.record(row, results[index]!)));
       tried += rows.length;
     }
   }
 
-  private async attempt(row: OutboxRow): Promise<void> {
-    const { store, now, deliver } = this.options;
+  private async attempt(row: OutboxRow): Promise<SendResult> {
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? 10_000);
-    let result: SendResult;
     try {
-      result = await deliver(row.channel, row.payload as Notification, signal);
+      return await this.options.deliver(row.channel, row.payload as Notification, signal);
     } catch (error) {
       // A notifier promises not to throw; one that does is treated as a passing network fault.
-      result = { ok: false, retryable: true, error: (error as Error).message };
+      return { ok: false, retryable: true, error: (error as Error).message };
     }
+  }
+
+  private record(row: OutboxRow, result: SendResult): void {
+    const { store, now } = this.options;
     const attempts = row.attempts + 1;
     if (result.ok) {
       store.markSent(row.id, now());
@@ -73,18 +77,16 @@ export class Dispatcher {
     const limit = this.options.retryLimit ?? RETRY_LIMIT;
     if (!result.retryable || attempts >= limit) {
       const why = result.retryable ? `${result.error} (gave up after ${attempts} attempts)` : result.error;
-      store.transaction(() => {
-        store.markDead(row.id, attempts, why);
-        if (row.incidentId) {
-          store.addTimeline({
-            incidentId: row.incidentId,
-            at: now(),
-            kind: 'notify-failed',
-            actor: 'vigie',
-            text: `notification to ${row.channel}${row.recipient ? ` for ${row.recipient}` : ''} failed: ${why}`,
-          });
-        }
-      });
+      store.markDead(row.id, attempts, why);
+      if (row.incidentId) {
+        store.addTimeline({
+          incidentId: row.incidentId,
+          at: now(),
+          kind: 'notify-failed',
+          actor: 'vigie',
+          text: `notification to ${row.channel}${row.recipient ? ` for ${row.recipient}` : ''} failed: ${why}`,
+        });
+      }
       this.options.onAttempt?.(row, result, true);
       return;
     }

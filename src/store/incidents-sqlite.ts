@@ -212,6 +212,9 @@ function prepare(db: DatabaseSync) {
     alertsOf: q('SELECT * FROM alerts WHERE incident_seq = ? ORDER BY started_at'),
     alertsAll: q('SELECT * FROM alerts ORDER BY key'),
     alertsFiring: q("SELECT * FROM alerts WHERE status = 'firing' ORDER BY key"),
+    alertsQuiet: q(
+      "SELECT * FROM alerts WHERE status = 'firing' AND quiet_json IS NOT NULL AND incident_seq IS NULL ORDER BY key",
+    ),
     addTimer: q(
       'INSERT INTO timers (incident_seq, kind, due_at, data_json) VALUES (?, ?, ?, ?) RETURNING id',
     ),
@@ -401,6 +404,10 @@ class SqliteIncidentStore implements IncidentStore {
   alertsOf(id: string): AlertRecord[] {
     const seq = incidentSeq(id);
     return seq === undefined ? [] : (this.sql.alertsOf.all(seq) as Row[]).map(toAlert);
+  }
+
+  quietAlerts(): AlertRecord[] {
+    return (this.sql.alertsQuiet.all() as Row[]).map(toAlert);
   }
 
   alerts(options: { readonly firing?: boolean } = {}): AlertRecord[] {

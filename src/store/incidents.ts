@@ -200,6 +200,8 @@ export interface IncidentStore {
   saveAlert(alert: AlertRecord): void;
   alert(key: string): AlertRecord | undefined;
   alertsOf(incidentId: string): AlertRecord[];
+  /** quietAlerts gives the alerts firing without an incident because a quiet time held them. */
+  quietAlerts(): AlertRecord[];
   /** alerts gives stored alerts, firing ones only when asked. */
   alerts(options?: { readonly firing?: boolean }): AlertRecord[];
 

@@ -122,6 +122,7 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_incident ON alerts (incident_seq);
 CREATE INDEX alerts_status ON alerts (status);
+CREATE INDEX alerts_quiet ON alerts (key) WHERE status = 'firing' AND quiet_json IS NOT NULL AND incident_seq IS NULL;
 CREATE TABLE timers (
   id INTEGER PRIMARY KEY,
   incident_seq INTEGER NOT NULL,
