@@ -54,6 +54,8 @@ export interface PipelineOptions {
   /** Longest wait of the timer and outbox loop between two looks at the store; 5,000 ms when absent. */
   readonly idle?: number;
   readonly random?: () => number;
+  /** Told of every delivery attempt: accepted or not, and whether Vigie gave up. */
+  readonly onNotification?: (ok: boolean, final: boolean) => void;
 }
 
 /** IngestSummary says what one batch of external alerts did. */
@@ -173,6 +175,7 @@ export class Pipeline {
       now: () => clock.now(),
       ...(options.random ? { random: options.random } : {}),
       onAttempt: (row, result, final) => {
+        options.onNotification?.(result.ok, final);
         if (!result.ok) {
           options.log?.(
             final ? 'error' : 'warn',

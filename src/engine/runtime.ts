@@ -5,6 +5,8 @@
  * port 0; the CLI starts it and waits for a signal.
  */
 import { buildApi, type Readiness } from '../api/app.ts';
+import { EventHub } from '../api/events.ts';
+import { createMetrics, type Metrics } from '../api/metrics.ts';
 import { VigieError } from '../errors.ts';
 import { createNotifiers } from '../notify/index.ts';
 import { formatLoadErrors, resolveRunbook } from '../runbook/load.ts';
@@ -14,11 +16,15 @@ import type { IncidentStore } from '../store/incidents.ts';
 import { openSqliteIncidentStore } from '../store/incidents-sqlite.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { ObservationStore } from '../store/store.ts';
+import { CheckBoard } from './board.ts';
 import { createDiagnose } from './diagnose.ts';
 import { type Engine, startEngine } from './engine.ts';
 import { Pipeline } from './pipeline.ts';
 import { RuleAlerts } from './rule-alerts.ts';
 import { type Clock, SYSTEM_CLOCK } from './scheduler.ts';
+
+/** BOARD_REFRESH_MS is how often the dashboard's uptime and sparklines are recomputed from roll-ups. */
+const BOARD_REFRESH_MS = 60_000;
 
 /** Log writes one structured line. */
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -43,6 +49,7 @@ export interface Vigie {
   readonly url: string;
   readonly engine: Engine;
   readonly pipeline: Pipeline;
+  readonly board: CheckBoard;
   readonly incidents: IncidentStore;
   readonly observations: ObservationStore;
   stop(): Promise<void>;
@@ -97,7 +104,9 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
   const incidents = openSqliteIncidentStore(options.storePath);
   const notifiers = createNotifiers({ now: () => clock.now() });
   const channels = runbook.channels ?? {};
+  let metrics: Metrics | undefined;
   const pipeline = new Pipeline({
+    onNotification: (ok, final) => metrics?.notification(ok, final),
     runbook,
     store: incidents,
     clock,
@@ -116,6 +125,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     [...(await observations.latest())].map(([id, observation]) => [id, observation.at]),
   );
   await alerting.restore(observations, clock.now());
+  let board: CheckBoard | undefined;
   let engine: Engine;
   try {
     engine = startEngine({
@@ -127,7 +137,11 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
       clock,
       ...(options.flushEvery ? { flushEvery: options.flushEvery } : {}),
       onError: (message) => log('error', 'store flush failed', { error: message }),
-      onResult: (check, result) => alerting.observe(check.id, result),
+      onResult: (check, result) => {
+        board?.record(check.id, result);
+        metrics?.checkRun(result.ok);
+        alerting.observe(check.id, result);
+      },
     });
   } catch (error) {
     alerting.stop();
@@ -136,6 +150,20 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     await notifiers.close();
     throw error;
   }
+  board = new CheckBoard(engine.checks, mask);
+  await board.seed(observations);
+  const liveBoard = board;
+  metrics = createMetrics({ board: liveBoard, store: incidents, scheduler: () => engine.stats() });
+  const hub = new EventHub(incidents, liveBoard, clock);
+  hub.start();
+  let refreshing = true;
+  const refresh = async (): Promise<void> => {
+    await liveBoard
+      .refresh(observations, clock.now(), () => !refreshing)
+      .catch((error: unknown) => log('error', 'check board refresh failed', { error: mask(String(error)) }));
+    if (refreshing) refreshTimer = clock.setTimeout(() => void refresh(), BOARD_REFRESH_MS);
+  };
+  let refreshTimer: unknown = clock.setTimeout(() => void refresh(), 0);
   pipeline.start();
   const readiness = (): Readiness => {
     const stats = engine.stats();
@@ -151,15 +179,30 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
       },
     };
   };
-  const api = buildApi({ pipeline, readiness, log });
+  const api = await buildApi({
+    pipeline,
+    board: liveBoard,
+    observations,
+    hub,
+    metrics,
+    clock,
+    runbook: options.runbook,
+    mask,
+    readiness,
+    log,
+  });
   const address = await api.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   return {
     url: address,
     engine,
     pipeline,
+    board: liveBoard,
     incidents,
     observations,
     async stop() {
+      refreshing = false;
+      clock.clearTimeout(refreshTimer);
+      hub.stop();
       await api.close();
       await engine.stop();
       alerting.stop();

@@ -16,6 +16,7 @@ import {
   type NewIncident,
   type OutboxRow,
   type OutboxStatus,
+  type SessionRecord,
   type SilenceRecord,
   type TimelineEntry,
   type TimelineKind,
@@ -200,6 +201,9 @@ function prepare(db: DatabaseSync) {
       'INSERT INTO timeline (incident_seq, at, kind, actor, text, data_json) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
     ),
     timeline: q('SELECT * FROM timeline WHERE incident_seq = ? ORDER BY id'),
+    lastTimelineId: q('SELECT coalesce(max(id), 0) AS id FROM timeline'),
+    timelineAfter: q('SELECT * FROM timeline WHERE id > ? ORDER BY id LIMIT ?'),
+    changedSince: q('SELECT * FROM incidents WHERE updated_at > ? ORDER BY updated_at, seq LIMIT ?'),
     saveAlert: q(`INSERT INTO alerts (key, source, name, status, labels_json, severity, scenario, summary,
       incident_seq, quiet_json, state_json, started_at, updated_at, resolved_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -242,6 +246,7 @@ function prepare(db: DatabaseSync) {
     outbox: q(`SELECT * FROM outbox WHERE (? IS NULL OR status = ?) AND (? IS NULL OR incident_seq = ?)
       ORDER BY id LIMIT ?`),
     outboxCounts: q('SELECT status, count(*) AS n FROM outbox GROUP BY status'),
+    incidentCounts: q('SELECT status, count(*) AS n FROM incidents GROUP BY status'),
     addSilence:
       q(`INSERT INTO silences (id, matchers_json, starts_at, ends_at, created_by, comment, created_at, expired_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -261,6 +266,12 @@ function prepare(db: DatabaseSync) {
     tokenByHash: q('SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL'),
     tokens: q('SELECT * FROM tokens ORDER BY created_at'),
     revokeToken: q('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    tokenById: q('SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL'),
+    addSession: q(
+      'INSERT INTO sessions (hash, token_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    session: q('SELECT * FROM sessions WHERE hash = ? AND expires_at > ?'),
+    deleteSession: q('DELETE FROM sessions WHERE hash = ? OR expires_at <= ?'),
   };
 }
 
@@ -360,6 +371,13 @@ class SqliteIncidentStore implements IncidentStore {
     return rows.map(toIncident);
   }
 
+  incidentCounts(): Record<IncidentStatus, number> {
+    const counts: Record<IncidentStatus, number> = { triggered: 0, acknowledged: 0, resolved: 0 };
+    for (const row of this.sql.incidentCounts.all() as Row[])
+      counts[row.status as IncidentStatus] = row.n as number;
+    return counts;
+  }
+
   addTimeline(entry: Omit<TimelineEntry, 'id'>): TimelineEntry {
     const row = this.sql.addTimeline.get(
       seqOf(entry.incidentId),
@@ -370,6 +388,18 @@ class SqliteIncidentStore implements IncidentStore {
       json(entry.data),
     ) as Row;
     return { ...entry, id: row.id as number };
+  }
+
+  lastTimelineId(): number {
+    return (this.sql.lastTimelineId.get() as Row).id as number;
+  }
+
+  timelineAfter(id: number, limit = 500): TimelineEntry[] {
+    return (this.sql.timelineAfter.all(id, limit) as Row[]).map(toTimeline);
+  }
+
+  changedSince(at: number, limit = 500): Incident[] {
+    return (this.sql.changedSince.all(at, limit) as Row[]).map(toIncident);
   }
 
   timeline(id: string): TimelineEntry[] {
@@ -565,6 +595,39 @@ class SqliteIncidentStore implements IncidentStore {
 
   revokeToken(id: string, at: number): boolean {
     return Number(this.sql.revokeToken.run(at, id).changes) > 0;
+  }
+
+  tokenById(id: string): TokenRecord | undefined {
+    const row = this.sql.tokenById.get(id) as Row | undefined;
+    return row ? toToken(row) : undefined;
+  }
+
+  addSession(session: SessionRecord): void {
+    this.sql.addSession.run(
+      session.hash,
+      session.tokenId,
+      session.csrf,
+      session.createdAt,
+      session.expiresAt,
+    );
+  }
+
+  session(hash: string, now: number): SessionRecord | undefined {
+    const row = this.sql.session.get(hash, now) as Row | undefined;
+    return row
+      ? {
+          hash: row.hash as string,
+          tokenId: row.token_id as string,
+          csrf: row.csrf as string,
+          createdAt: row.created_at as number,
+          expiresAt: row.expires_at as number,
+        }
+      : undefined;
+  }
+
+  deleteSession(hash: string): void {
+    // Expired sessions go with it: the table holds only live ones.
+    this.sql.deleteSession.run(hash, Date.now());
   }
 
   close(): void {

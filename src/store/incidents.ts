@@ -169,6 +169,15 @@ export interface TokenRecord {
   readonly revokedAt?: number;
 }
 
+/** SessionRecord is a browser session as stored: the hash of its cookie secret, its token and CSRF token. */
+export interface SessionRecord {
+  readonly hash: string;
+  readonly tokenId: string;
+  readonly csrf: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
 /** IncidentQuery filters and pages a list of incidents, newest first. */
 export interface IncidentQuery {
   readonly status?: readonly IncidentStatus[];
@@ -193,8 +202,15 @@ export interface IncidentStore {
   lastResolvedByKey(dedupKey: string): Incident | undefined;
   updateIncident(id: string, change: Partial<Omit<Incident, 'id' | 'seq'>>): Incident;
   incidents(query?: IncidentQuery): Incident[];
+  incidentCounts(): Record<IncidentStatus, number>;
 
+  /** changedSince gives incidents changed after `at` (epoch ms), oldest change first. */
+  changedSince(at: number, limit?: number): Incident[];
   addTimeline(entry: Omit<TimelineEntry, 'id'>): TimelineEntry;
+  /** lastTimelineId gives the id of the newest timeline entry (0 when there is none). */
+  lastTimelineId(): number;
+  /** timelineAfter gives entries of every incident with an id above `id`, in order. */
+  timelineAfter(id: number, limit?: number): TimelineEntry[];
   timeline(incidentId: string): TimelineEntry[];
 
   saveAlert(alert: AlertRecord): void;
@@ -245,6 +261,12 @@ export interface IncidentStore {
   tokenByHash(hash: string): TokenRecord | undefined;
   tokens(): TokenRecord[];
   revokeToken(id: string, at: number): boolean;
+  tokenById(id: string): TokenRecord | undefined;
+
+  addSession(session: SessionRecord): void;
+  /** session gives the unexpired session with this hash at `now`. */
+  session(hash: string, now: number): SessionRecord | undefined;
+  deleteSession(hash: string): void;
 
   close(): void;
 }

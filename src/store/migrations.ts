@@ -178,6 +178,23 @@ CREATE TABLE tokens (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'browser sessions, incidents by last change (for live updates)',
+    // A session is a random secret in an HttpOnly cookie, stored hashed with its CSRF token; it acts
+    // with the role of the API token it was opened with, so revoking the token ends its sessions.
+    sql: `
+CREATE TABLE sessions (
+  hash TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+CREATE INDEX incidents_updated ON incidents (updated_at);
+`,
+  },
 ];
 
 /** schemaVersion gives the highest migration recorded in the database, 0 for a new one. */
