@@ -34,6 +34,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVE_ENV, SERVE_NODE_FLAGS } from '../src/cli/serve-tuning.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import type { StoredObservation } from '../src/store/store.ts';
 import { startHarness, withTimeout } from './support/harness.ts';
@@ -58,10 +59,12 @@ const CLK_TCK = 100; // USER_HZ; `getconf CLK_TCK` is 100 on Linux
 const UPTIME_KUMA_RESTART_S = 11 * 60;
 const UPTIME_KUMA_MONITORS = 1000;
 
-// Extra Node flags for the engine process, for experiments (none: the engine runs as `vigie serve` would).
-const ENGINE_NODE_OPTIONS: string[] = (process.env.SCALE_ENGINE_NODE_OPTIONS ?? '')
-  .split(' ')
-  .filter(Boolean);
+// The engine process runs with `vigie serve`'s flags and environment (src/cli/serve-tuning.ts);
+// SCALE_ENGINE_NODE_OPTIONS replaces the flags for experiments ("" runs Node's defaults).
+const ENGINE_NODE_OPTIONS: readonly string[] =
+  process.env.SCALE_ENGINE_NODE_OPTIONS === undefined
+    ? SERVE_NODE_FLAGS
+    : process.env.SCALE_ENGINE_NODE_OPTIONS.split(' ').filter(Boolean);
 
 const TARGETS = {
   lagP99Ms: 1000,
@@ -192,8 +195,11 @@ print(
 print(
   `load average on this machine at the start: ${loadAtStart.map((value) => value.toFixed(2)).join(', ')} (1, 5, 15 min) for ${cpus().length} CPUs — the machine is shared`,
 );
-if (ENGINE_NODE_OPTIONS.length > 0)
-  print(`engine process flags (experiment): ${ENGINE_NODE_OPTIONS.join(' ')}`);
+print(
+  `engine process: node ${ENGINE_NODE_OPTIONS.join(' ') || '(default flags)'}, ${Object.entries(SERVE_ENV)
+    .map(([name, value]) => `${name}=${process.env[name] ?? value}`)
+    .join(' ')} (as vigie serve runs)`,
+);
 print();
 
 // The store: created and migrated by Vigie itself, then seeded with 30 days of hour roll-ups.
@@ -303,6 +309,7 @@ function startEngineProcess(): Running {
   const child = fork(new URL('./support/scale-engine.ts', import.meta.url), [JSON.stringify(engineSetup)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, '--disable-warning=ExperimentalWarning', ...ENGINE_NODE_OPTIONS],
+    env: { ...SERVE_ENV, ...process.env },
   });
   children.add(child);
   if (child.pid === undefined) throw new Error('the engine process did not start');

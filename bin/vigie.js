@@ -20,5 +20,31 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { SERVE_ENV, SERVE_NODE_FLAGS, TUNED_MARK } = await import('../src/cli/serve-tuning.ts');
+if (process.argv[2] === 'serve' && process.env[TUNED_MARK] !== '1') {
+  // `serve` runs in a child started with the serving flags (a running Node cannot change its heap
+  // layout). The child dies with this process, even on SIGKILL: it watches the IPC channel.
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { constants } = await import('node:os');
+  const env = { ...SERVE_ENV, ...process.env, [TUNED_MARK]: '1' };
+  const script = fileURLToPath(import.meta.url);
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, ...SERVE_NODE_FLAGS, script, ...process.argv.slice(2)],
+    {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      env,
+    },
+  );
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));
+} else {
+  if (process.env[TUNED_MARK] === '1' && process.channel) {
+    process.channel.unref();
+    // The parent is gone (killed, crashed): go with it, at once, as it did.
+    process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  }
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -208,12 +208,17 @@ const commands: Record<string, Command> = {
       store: values.store,
     });
     await new Promise<void>((resolve) => {
+      // A terminal's Ctrl-C reaches this process twice (from the terminal and from bin/vigie.js):
+      // the second must not cut the orderly stop short.
+      let stopping = false;
       const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
         log('info', 'stopping', { signal });
         resolve();
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     });
     await vigie.stop();
     log('info', 'stopped');

@@ -12,10 +12,13 @@ import { createNotifiers } from '../notify/index.ts';
 import { formatLoadErrors, resolveRunbook } from '../runbook/load.ts';
 import type { RunbookConfig } from '../runbook/schema.ts';
 import { maskSecrets } from '../runbook/secrets.ts';
+import { cachedFor } from '../status/cache.ts';
+import { buildStatus } from '../status/model.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 import { openSqliteIncidentStore } from '../store/incidents-sqlite.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { ObservationStore } from '../store/store.ts';
+import { registerStatusPage } from '../web/status-page.ts';
 import { CheckBoard } from './board.ts';
 import { createDiagnose } from './diagnose.ts';
 import { type Engine, startEngine } from './engine.ts';
@@ -179,7 +182,19 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
       },
     };
   };
+  // The public page is built at most every 10 s, however many visitors ask.
+  const status = cachedFor(
+    () => buildStatus({ runbook: options.runbook, observations, incidents, now: clock.now(), mask }),
+    10_000,
+  );
   const api = await buildApi({
+    status,
+    web: (app) => {
+      registerStatusPage(app, {
+        model: status,
+        onError: (error) => log('error', 'status page failed', { error: mask(String(error)) }),
+      });
+    },
     pipeline,
     board: liveBoard,
     observations,

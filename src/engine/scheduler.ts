@@ -59,11 +59,20 @@ const LAG_WINDOW = 4096;
 // Overdue checks after a restart start within this window rather than all in the same millisecond.
 const CATCH_UP_MS = 2_000;
 
+/**
+ * RESUME_SHARE compresses the schedule after a restart: a check whose next run was `d` away runs
+ * `d × RESUME_SHARE` away instead, so every check has run again well within one interval of the
+ * restart (the order and the spread are kept; each check runs early once, never late).
+ */
+const RESUME_SHARE = 0.75;
+
 /** firstDue is when a check first runs after `now`, given when it last ran, if known. */
 export function firstDue(check: Scheduled, now: number, lastRun?: number): number {
   if (lastRun !== undefined) {
     const due = lastRun + check.interval;
-    return due >= now ? due : now + phaseOf(check.id, Math.min(check.interval, CATCH_UP_MS));
+    return due >= now
+      ? now + Math.floor((due - now) * RESUME_SHARE)
+      : now + phaseOf(check.id, Math.min(check.interval, CATCH_UP_MS));
   }
   const phase = phaseOf(check.id, check.interval);
   return now + ((((phase - now) % check.interval) + check.interval) % check.interval);

@@ -115,10 +115,11 @@ describe('Scheduler', () => {
     assert.equal(stats.lagMax, Math.max(0, 1_000 - gap));
   });
 
-  it('after a restart, resumes each check one interval after its last run, catching up at once on missed runs', () => {
+  it('after a restart, resumes each check within three quarters of an interval, catching up at once on missed runs', () => {
     const check = { id: 'api', interval: 10_000 };
     const now = 1_700_000_123_456;
-    assert.equal(firstDue(check, now, now - 4_000), now + 6_000, 'ran 4 s before: next run in 6 s');
+    assert.equal(firstDue(check, now, now - 4_000), now + 4_500, 'ran 4 s before: due in 6 s, run in 4.5 s');
+    assert.equal(firstDue(check, now, now), now + 7_500, 'ran just before: within 0.75 of an interval');
     const overdue = firstDue(check, now, now - 60_000);
     assert.ok(overdue >= now && overdue < now + 2_000, 'missed while down: runs within the catch-up window');
     const fresh = firstDue(check, now);
