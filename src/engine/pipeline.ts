@@ -80,6 +80,8 @@ export interface RuleFiring {
 const DEFAULT_REOPEN_WITHIN = 30 * 60_000;
 /** How often alerts held quiet are looked at again (a silence ends, a window closes). */
 const REQUIET_EVERY = 5000;
+/** How long the silences and windows read from the store are reused. */
+const QUIET_CACHE_MS = 1000;
 
 /** describeProblem words a validation problem with its path. */
 const describeProblem = (problem: { path: readonly (string | number)[]; message: string }): string =>
@@ -135,6 +137,7 @@ export class Pipeline {
   /** Check → the runbook alerts firing on it; a check leaves firingChecks when its last one clears. */
   private readonly firingRules = new Map<string, Set<string>>();
   private lastRequiet = 0;
+  private quietCache: { at: number; silences: Silence[]; windows: MaintenanceWindow[] } | undefined;
 
   constructor(options: PipelineOptions) {
     this.options = options;
@@ -171,6 +174,8 @@ export class Pipeline {
     });
     this.dispatcher = new Dispatcher({
       store,
+      // Sends to different incidents and channels overlap; one incident's messages still go in order.
+      concurrency: 32,
       deliver: options.deliver,
       now: () => clock.now(),
       ...(options.random ? { random: options.random } : {}),
@@ -367,6 +372,7 @@ export class Pipeline {
       createdAt: now,
     };
     this.store.addSilence(silence);
+    this.quietCache = undefined;
     return { ok: true, silence };
   }
 
@@ -398,12 +404,14 @@ export class Pipeline {
       createdAt: now,
     };
     this.store.addWindow(window);
+    this.quietCache = undefined;
     return { ok: true, window };
   }
 
   /** expireSilence ends a silence now; alerts it held fire at the next look. */
   expireSilence(id: string): boolean {
     const expired = this.store.expireSilence(id, this.options.clock.now());
+    this.quietCache = undefined;
     if (expired) this.loop.wake();
     return expired;
   }
@@ -431,18 +439,35 @@ export class Pipeline {
     checkId: string | undefined,
   ): QuietReason | undefined {
     const now = this.options.clock.now();
-    const silences: Silence[] = this.store.silences({ activeAt: now }).flatMap((record) => {
+    const rules = this.quietRules(now);
+    return quietReason(
+      { labels, ...(checkId ? { checkId } : {}), now },
+      { ...rules, firingChecks: this.firingChecks, graph: this.graph },
+    );
+  }
+
+  /**
+   * quietRules gives the silences and windows in force, read from the store at most once a second (a
+   * burst of 5,000 alerts must not parse every silence 5,000 times); adding or expiring one here
+   * forgets the copy at once.
+   */
+  private quietRules(now: number): { silences: Silence[]; windows: MaintenanceWindow[] } {
+    if (this.quietCache && now - this.quietCache.at < QUIET_CACHE_MS && now >= this.quietCache.at) {
+      return this.quietCache;
+    }
+    // Silences starting within the next second are kept too: `quietReason` checks their times.
+    const silences: Silence[] = this.store.silences().flatMap((record) => {
+      if (record.expiredAt !== undefined || record.endsAt <= now) return [];
       const parsed = parseMatchers(record.matchers);
       return parsed.ok ? [{ ...record, matchers: parsed.matchers }] : [];
     });
     const stored: MaintenanceWindow[] = this.store.windows().flatMap((record) => {
+      if (record.endsAt <= now) return [];
       const parsed = parseMatchers(record.matchers);
       return parsed.ok ? [{ ...record, matchers: parsed.matchers }] : [];
     });
-    return quietReason(
-      { labels, ...(checkId ? { checkId } : {}), now },
-      { silences, windows: [...this.windows, ...stored], firingChecks: this.firingChecks, graph: this.graph },
-    );
+    this.quietCache = { at: now, silences, windows: [...this.windows, ...stored] };
+    return this.quietCache;
   }
 
   private afterFire(outcome: FireOutcome): void {
