@@ -18,6 +18,7 @@ import type { IncidentStore } from '../store/incidents.ts';
 import { openSqliteIncidentStore } from '../store/incidents-sqlite.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { ObservationStore } from '../store/store.ts';
+import { registerWeb } from '../web/plugin.ts';
 import { registerStatusPage } from '../web/status-page.ts';
 import { CheckBoard } from './board.ts';
 import { createDiagnose } from './diagnose.ts';
@@ -190,6 +191,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
   const api = await buildApi({
     status,
     web: (app) => {
+      registerWeb(app, { title: options.runbook.name });
       registerStatusPage(app, {
         model: status,
         onError: (error) => log('error', 'status page failed', { error: mask(String(error)) }),
