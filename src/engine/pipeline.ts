@@ -6,6 +6,7 @@
  * receivers.
  */
 import { randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compilePolicy, FALLBACK_POLICY, type Policy } from '../escalation/policy.ts';
 import { compileScenarioMatchers, type ScenarioMatcher } from '../incidents/match.ts';
 import { type FireOutcome, IncidentService, type LifecycleSettings } from '../incidents/service.ts';
@@ -80,6 +81,8 @@ export interface RuleFiring {
 const DEFAULT_REOPEN_WITHIN = 30 * 60_000;
 /** How often alerts held quiet are looked at again (a silence ends, a window closes). */
 const REQUIET_EVERY = 5000;
+/** Due timers acted on per commit. */
+const TIMERS_PER_COMMIT = 100;
 /** How long the silences and windows read from the store are reused. */
 const QUIET_CACHE_MS = 1000;
 
@@ -175,7 +178,7 @@ export class Pipeline {
     this.dispatcher = new Dispatcher({
       store,
       // Sends to different incidents and channels overlap; one incident's messages still go in order.
-      concurrency: 32,
+      concurrency: 64,
       deliver: options.deliver,
       now: () => clock.now(),
       ...(options.random ? { random: options.random } : {}),
@@ -501,10 +504,16 @@ export class Pipeline {
 
   private async work(): Promise<number | undefined> {
     const now = this.options.clock.now();
-    // Due timers act in one transaction: one commit (one fsync) for a burst of pages, not one each.
-    this.store.transaction(() => {
-      for (const timer of this.store.dueTimers(now, 1000)) this.service.runTimer(timer);
-    });
+    // Due timers act a hundred per transaction: one commit for a burst of pages rather than one each,
+    // and a turn of the event loop between two, so requests and probes are not held up behind them.
+    for (let due = this.store.dueTimers(now, TIMERS_PER_COMMIT); due.length > 0; ) {
+      this.store.transaction(() => {
+        for (const timer of due) this.service.runTimer(timer);
+      });
+      if (due.length < TIMERS_PER_COMMIT) break;
+      await nextTurn();
+      due = this.store.dueTimers(this.options.clock.now(), TIMERS_PER_COMMIT);
+    }
     if (now - this.lastRequiet >= REQUIET_EVERY) {
       this.lastRequiet = now;
       this.requiet();

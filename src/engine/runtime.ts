@@ -30,6 +30,9 @@ import { type Clock, SYSTEM_CLOCK } from './scheduler.ts';
 /** BOARD_REFRESH_MS is how often the dashboard's uptime and sparklines are recomputed from roll-ups. */
 const BOARD_REFRESH_MS = 60_000;
 
+/** MASK_MEMORY is how many masked texts are remembered. */
+const MASK_MEMORY = 5000;
+
 /** Log writes one structured line. */
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -95,7 +98,18 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
   }
   const runbook = resolved.runbook;
   const secrets = [...resolved.secrets, ...secretsOfChannels(runbook)];
-  const mask = (text: string): string => maskSecrets(text, secrets);
+  // Titles, summaries and explanations repeat: a burst of alerts masks the same few texts thousands of
+  // times, so answers are remembered (a bounded map, dropped whole when full).
+  const masked = new Map<string, string>();
+  const mask = (text: string): string => {
+    let answer = masked.get(text);
+    if (answer === undefined) {
+      answer = maskSecrets(text, secrets);
+      if (masked.size >= MASK_MEMORY) masked.clear();
+      if (text.length <= 4096) masked.set(text, answer);
+    }
+    return answer;
+  };
   const rules = RuleAlerts.compile(runbook);
   if (rules.errors.length > 0) {
     throw new VigieError(

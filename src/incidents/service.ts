@@ -374,15 +374,22 @@ export class IncidentService {
     return updated;
   }
 
-  /** arm stores the timer of the first level of an escalation that starts at `anchor`. */
+  /**
+   * arm stores the timer of the first level of an escalation that starts at `anchor`. A level due at
+   * once pages in the same transaction (its timer stored as done): the decision, the page and the
+   * next timer are one commit, so the first notification leaves after a single fsync.
+   */
   private arm(incident: Incident, position: Position, anchor: number, reason: TimerData['reason']): void {
+    const { store, now } = this.context;
     const policy = this.policyOf(incident);
-    this.context.store.addTimer({
+    const timer = store.addTimer({
       incidentId: incident.id,
       kind: 'escalate',
       dueAt: dueAt(policy, position, anchor),
       data: { ...position, anchor, reason },
     });
+    const at = now();
+    if (timer.dueAt <= at && store.finishTimer(timer.id, at)) this.page(incident, timer);
   }
 
   private page(incident: Incident, timer: Timer): void {

@@ -41,19 +41,60 @@ export class Dispatcher {
     this.options = options;
   }
 
-  /** drain sends every row due now (and those that come due while it works) and gives how many it tried. */
+  /**
+   * drain sends every row due now (and those that come due while it works) and gives how many it
+   * tried. Up to `concurrency` sends are in flight at once, refilled as they end; outcomes that end
+   * together are recorded in one commit, not one per row. A row stays pending while it is in flight,
+   * so the next message of its incident and channel waits for it.
+   */
   async drain(): Promise<number> {
     const { store, now } = this.options;
     const concurrency = this.options.concurrency ?? 8;
+    const inFlight = new Set<number>();
+    const finished: [OutboxRow, SendResult][] = [];
     let tried = 0;
-    for (;;) {
-      const rows = store.dueOutbox(now(), concurrency);
-      if (rows.length === 0) return tried;
-      const results = await Promise.all(rows.map((row) => this.attempt(row)));
-      // One commit for the batch: the rows were sent; recording it is one fsync, not one per row.
-      store.transaction(() => rows.forEach((row, index) => this.record(row, results[index]!)));
-      tried += rows.length;
-    }
+    let settling = false;
+    return new Promise<number>((resolve, reject) => {
+      const fill = (): void => {
+        const free = concurrency - inFlight.size;
+        if (free > 0) {
+          const rows = store
+            .dueOutbox(now(), concurrency + inFlight.size)
+            .filter((row) => !inFlight.has(row.id))
+            .slice(0, free);
+          for (const row of rows) {
+            inFlight.add(row.id);
+            tried++;
+            void this.attempt(row).then((result) => {
+              finished.push([row, result]);
+              if (!settling) {
+                settling = true;
+                setImmediate(settle);
+              }
+            });
+          }
+        }
+        if (inFlight.size === 0) resolve(tried);
+      };
+      const settle = (): void => {
+        settling = false;
+        try {
+          const batch = finished.splice(0);
+          store.transaction(() => {
+            for (const [row, result] of batch) this.record(row, result);
+          });
+          for (const [row] of batch) inFlight.delete(row.id);
+          fill();
+        } catch (error) {
+          reject(error);
+        }
+      };
+      try {
+        fill();
+      } catch (error) {
+        reject(error);
+      }
+    });
   }
 
   private async attempt(row: OutboxRow): Promise<SendResult> {

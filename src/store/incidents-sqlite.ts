@@ -236,9 +236,10 @@ function prepare(db: DatabaseSync) {
     // The oldest pending row of each incident and channel, if it is due: a later message never
     // overtakes an earlier one that is waiting for its retry.
     dueOutbox: q(`SELECT o.* FROM outbox o
-      JOIN (SELECT min(id) AS id FROM outbox WHERE status = 'pending'
-            GROUP BY coalesce(incident_seq, -id), channel) head ON head.id = o.id
-      WHERE o.next_at <= ? ORDER BY o.next_at, o.id LIMIT ?`),
+      WHERE o.status = 'pending' AND o.next_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
+          AND p.incident_seq IS o.incident_seq AND p.channel = o.channel AND p.id < o.id AND o.incident_seq IS NOT NULL)
+      ORDER BY o.next_at, o.id LIMIT ?`),
     nextOutbox: q("SELECT min(next_at) AS at FROM outbox WHERE status = 'pending'"),
     markSent: q("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?"),
     markRetry: q('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?'),

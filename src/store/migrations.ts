@@ -180,7 +180,7 @@ CREATE TABLE tokens (
   },
   {
     version: 3,
-    name: 'browser sessions, incidents by last change (for live updates)',
+    name: 'browser sessions, incidents by last change (live updates), outbox queues per incident and channel',
     // A session is a random secret in an HttpOnly cookie, stored hashed with its CSRF token; it acts
     // with the role of the API token it was opened with, so revoking the token ends its sessions.
     sql: `
@@ -193,6 +193,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 CREATE INDEX incidents_updated ON incidents (updated_at);
+CREATE INDEX outbox_queue ON outbox (incident_seq, channel, id) WHERE status = 'pending';
 `,
   },
 ];
