@@ -81,6 +81,8 @@ export interface RuleFiring {
 const DEFAULT_REOPEN_WITHIN = 30 * 60_000;
 /** How often alerts held quiet are looked at again (a silence ends, a window closes). */
 const REQUIET_EVERY = 5000;
+/** A batch of at most this many alerts pages in its own transaction; a larger one leaves it to the loop. */
+const PAGE_NOW_BATCH = 10;
 /** Due timers acted on per commit. */
 const TIMERS_PER_COMMIT = 100;
 /** How long the silences and windows read from the store are reused. */
@@ -253,6 +255,7 @@ export class Pipeline {
             startedAt: alert.startsAt,
           },
           this.quiet(labels, labels.check),
+          { pageNow: batch.alerts.length <= PAGE_NOW_BATCH },
         );
         if (outcome.action === 'quiet') quiet++;
         if (outcome.incident) incidents.add(outcome.incident.id);

@@ -96,8 +96,13 @@ export class IncidentService {
     this.context = context;
   }
 
-  /** fire records a firing alert and opens, reopens or joins its incident; a quiet alert pages nobody. */
-  fire(alert: FiringAlert, quiet?: QuietReason): FireOutcome {
+  /**
+   * fire records a firing alert and opens, reopens or joins its incident; a quiet alert pages nobody.
+   * With `pageNow` (the default) a first page due at once is queued in the same transaction; a bulk
+   * ingest turns it off, so its answer is not held up by paging (the timer loop pages a moment later).
+   */
+  fire(alert: FiringAlert, quiet?: QuietReason, options: { readonly pageNow?: boolean } = {}): FireOutcome {
+    const pageNow = options.pageNow ?? true;
     const { store, now } = this.context;
     const outcome = store.transaction((): FireOutcome => {
       const at = now();
@@ -130,9 +135,9 @@ export class IncidentService {
       if (open) return this.join(open, alert, record(open.id), at);
       const recent = store.lastResolvedByKey(alert.dedupKey);
       if (recent?.resolvedAt !== undefined && at - recent.resolvedAt <= this.context.settings.reopenWithin) {
-        return this.reopen(recent, alert, record(recent.id), at);
+        return this.reopen(recent, alert, record(recent.id), at, pageNow);
       }
-      return this.open(alert, (id) => record(id), at);
+      return this.open(alert, (id) => record(id), at, pageNow);
     });
     if (outcome.action === 'opened' || outcome.action === 'reopened') this.context.wake();
     return outcome;
@@ -285,7 +290,12 @@ export class IncidentService {
     this.context.wake();
   }
 
-  private open(alert: FiringAlert, record: (id: string) => AlertRecord, at: number): FireOutcome {
+  private open(
+    alert: FiringAlert,
+    record: (id: string) => AlertRecord,
+    at: number,
+    pageNow: boolean,
+  ): FireOutcome {
     const { store } = this.context;
     const scenario = alert.scenario ? this.context.scenarios.get(alert.scenario) : undefined;
     const severity = alert.severity ?? scenario?.severity ?? this.context.settings.defaultSeverity;
@@ -309,11 +319,17 @@ export class IncidentService {
       }`,
       data: { alert: alert.key, ...(alert.summary ? { summary: this.context.mask(alert.summary) } : {}) },
     });
-    this.arm(incident, { level: 0, cycle: 0 }, at, 'triggered');
+    this.arm(incident, { level: 0, cycle: 0 }, at, 'triggered', pageNow);
     return { incident, action: 'opened' };
   }
 
-  private reopen(incident: Incident, alert: FiringAlert, record: AlertRecord, at: number): FireOutcome {
+  private reopen(
+    incident: Incident,
+    alert: FiringAlert,
+    record: AlertRecord,
+    at: number,
+    pageNow: boolean,
+  ): FireOutcome {
     const { store } = this.context;
     const updated = store.updateIncident(incident.id, {
       status: 'triggered',
@@ -331,7 +347,7 @@ export class IncidentService {
       actor: 'vigie',
       text: `reopened by alert ${alert.name}, ${formatDuration(at - (incident.resolvedAt ?? at))} after it was resolved`,
     });
-    this.arm(updated, { level: 0, cycle: 0 }, at, 'reopened');
+    this.arm(updated, { level: 0, cycle: 0 }, at, 'reopened', pageNow);
     return { incident: updated, action: 'reopened' };
   }
 
@@ -379,7 +395,13 @@ export class IncidentService {
    * once pages in the same transaction (its timer stored as done): the decision, the page and the
    * next timer are one commit, so the first notification leaves after a single fsync.
    */
-  private arm(incident: Incident, position: Position, anchor: number, reason: TimerData['reason']): void {
+  private arm(
+    incident: Incident,
+    position: Position,
+    anchor: number,
+    reason: TimerData['reason'],
+    pageNow = true,
+  ): void {
     const { store, now } = this.context;
     const policy = this.policyOf(incident);
     const timer = store.addTimer({
@@ -389,7 +411,7 @@ export class IncidentService {
       data: { ...position, anchor, reason },
     });
     const at = now();
-    if (timer.dueAt <= at && store.finishTimer(timer.id, at)) this.page(incident, timer);
+    if (pageNow && timer.dueAt <= at && store.finishTimer(timer.id, at)) this.page(incident, timer);
   }
 
   private page(incident: Incident, timer: Timer): void {
