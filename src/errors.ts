@@ -40,3 +40,16 @@ export class VigieError extends Error {
     this.fix = fix;
   }
 }
+
+/**
+ * describeError gives a vendor's or the system's error as one line: its message with its code
+ * (`ECONNREFUSED`, `CERT_HAS_EXPIRED`) when the message lacks it, for wrapping while keeping its words.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // A connect that tried several addresses fails with an AggregateError whose own message is empty.
+  const first: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
+  const message = error.message || (first instanceof Error ? first.message : '') || error.name;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}

@@ -3,8 +3,9 @@
  * `index.ts` owns everything common to every kind: the risk gate, the deadline, masking, the output
  * cap, timing and the hash. One file per kind implements it.
  */
+
+import type { Piece } from '../exec/capture.ts';
 import type { StepKind } from '../runbook/schema.ts';
-import type { Piece } from './output.ts';
 import type { StepRequest } from './step.ts';
 
 /**
@@ -55,6 +56,11 @@ export interface Executor {
   /** close releases pooled connections; executors without any may omit it. */
   close?(): Promise<void>;
 }
+
+/** Unreadable is a step's text that an executor will not run (`refused`) or cannot run (`failed`), with the command shown for it. */
+export type Unreadable =
+  | { readonly command: string; readonly refused: string }
+  | { readonly command: string; readonly failed: string };
 
 /** refusal is the Execution of a step the executor will not run, saying why. */
 export function refusal(command: string, reason: string, extra: Partial<Execution> = {}): Execution {

@@ -6,21 +6,21 @@
  * HEAD and OPTIONS go out: a request with a body or another method is refused.
  */
 import { STATUS_CODES } from 'node:http';
-import { Agent, type Dispatcher, request as send } from 'undici';
-import { abortMessage, describeError } from '../probes/probe.ts';
+import { type Dispatcher, request as send } from 'undici';
+import { describeError } from '../errors.ts';
+import { Capture, type Piece } from '../exec/capture.ts';
+import { agentPool, REDIRECT_STATUSES, redirected } from '../probes/http.ts';
+import { abortMessage } from '../probes/probe.ts';
 import { parseShell } from '../runbook/import/shell.ts';
-import { type Executor, failure, refusal } from './executor.ts';
-import { Capture, joinPieces, type Piece } from './output.ts';
+import { type Executor, failure, refusal, type Unreadable } from './executor.ts';
+import { joinPieces } from './output.ts';
 import { endpointOf } from './services.ts';
 import type { StepRequest } from './step.ts';
 import { displayWords, expand, type Vars, variables } from './words.ts';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const METHODS = /^(?:GET|HEAD|OPTIONS|POST|PUT|PATCH|DELETE)$/;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_MAX_REDIRECTS = 5;
-// Credentials meant for one origin must not follow a redirect to another.
-const ORIGIN_BOUND = ['authorization', 'cookie', 'proxy-authorization'];
 // Read a little past the cap: redaction may shorten what was read, and the cap applies after it.
 const READ_SLACK = 4096;
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie/i;
@@ -47,23 +47,11 @@ export interface CurlRequest {
 }
 
 /** ReadRequest is a step's text as a request, with the command shown for it, or why it cannot be one. */
-export type ReadRequest =
-  | { readonly command: string; readonly request: CurlRequest }
-  | { readonly command: string; readonly refused: string }
-  | { readonly command: string; readonly failed: string };
+export type ReadRequest = { readonly command: string; readonly request: CurlRequest } | Unreadable;
 
 /** httpExecutor makes the request of an http step over pooled connections. */
 export function httpExecutor(): Executor {
-  // One pool per verification setting: a connection opened for `-k` must never serve a verified request.
-  const agents = new Map<boolean, Agent>();
-  const agentFor = (verify: boolean): Agent => {
-    let agent = agents.get(verify);
-    if (!agent) {
-      agent = new Agent({ connect: { rejectUnauthorized: verify } });
-      agents.set(verify, agent);
-    }
-    return agent;
-  };
+  const agents = agentPool();
   return {
     kind: 'http',
     async run(request, context) {
@@ -84,7 +72,12 @@ export function httpExecutor(): Executor {
           ? context.signal
           : AbortSignal.any([context.signal, AbortSignal.timeout(curl.maxTimeMs)]);
       try {
-        const answer = await exchange(curl, limit, agentFor(!curl.insecure), context.outputCap + READ_SLACK);
+        const answer = await exchange(
+          curl,
+          limit,
+          agents.agentFor(!curl.insecure),
+          context.outputCap + READ_SLACK,
+        );
         const status = answer.status;
         const ended =
           status >= 400
@@ -101,10 +94,7 @@ export function httpExecutor(): Executor {
         return failure(command, `${curl.method} ${curl.url}: ${why}`, { ...extra, timedOut: ownLimit });
       }
     },
-    async close() {
-      await Promise.all([...agents.values()].map((agent) => agent.close()));
-      agents.clear();
-    },
+    close: () => agents.close(),
   };
 }
 
@@ -131,7 +121,7 @@ async function exchange(
   let url = new URL(curl.url);
   let method = curl.method;
   let body = curl.body;
-  const headers: Record<string, string> = { 'user-agent': 'Vigie', ...curl.headers };
+  let headers: Record<string, string> = { 'user-agent': 'Vigie', ...curl.headers };
   let shown = '';
   for (let redirects = 0; ; redirects++) {
     const response = await send(url, { method, headers, body, signal, dispatcher });
@@ -141,19 +131,15 @@ async function exchange(
     const location = response.headers.location;
     if (
       curl.follow &&
-      REDIRECTS.has(status) &&
+      REDIRECT_STATUSES.has(status) &&
       typeof location === 'string' &&
       redirects < curl.maxRedirects
     ) {
       await response.body.dump();
       if (curl.show !== 'body') shown += `${head}${headerLines}\n`;
-      const next = new URL(location, url);
-      if (next.origin !== url.origin) for (const name of ORIGIN_BOUND) delete headers[name];
-      if (status === 303 ? method !== 'HEAD' : status <= 302 && method === 'POST') {
-        method = 'GET';
-        body = undefined;
-      }
-      url = next;
+      const next = redirected(url, location, status, method, headers);
+      ({ url, method, headers } = next);
+      if (next.bodyDropped) body = undefined;
       continue;
     }
     const captured = new Capture(limit, 'head');

@@ -4,7 +4,7 @@
  * after these gates, and everything they report is redacted here before it leaves.
  */
 import { createHash } from 'node:crypto';
-import { describeError } from '../probes/probe.ts';
+import { describeError } from '../errors.ts';
 import { parseShell } from '../runbook/import/shell.ts';
 import type { StepKind } from '../runbook/schema.ts';
 import { maskSecrets } from '../runbook/secrets.ts';

@@ -1,89 +1,16 @@
 /**
- * Output in bounded memory, and its redaction. Executors capture what a step prints into a Capture,
+ * Redaction of captured output. Executors capture what a step prints into a Capture (`src/exec/`),
  * which keeps a fixed number of bytes whatever the step prints; `redact` then masks secrets and cuts
  * the text to the step's cap. Masking comes before the final cut, so the cut never splits a secret
  * the mask would have recognised; at the cuts made while capturing, where a secret may have been
  * split, the visible piece of any known secret value is masked too.
  */
+import { Capture, cutMarker, type Keep, type Piece } from '../exec/capture.ts';
 import { maskSecrets } from '../runbook/secrets.ts';
-
-/** Piece is captured text, or a cut where `omitted` bytes were dropped (undefined when the rest was never read). */
-export type Piece = string | { readonly omitted: number | undefined };
-
-/** Keep says which part of an over-long output matters: the start (a response, a table) or both ends (a log). */
-export type Keep = 'head' | 'head-and-tail';
 
 const MASK = '****';
 // Prefixes shorter than this are too common to tell from ordinary text.
 const MIN_PARTIAL = 3;
-
-/**
- * Capture keeps at most `limit` bytes of a byte stream: the first `limit` bytes, or the first and the
- * last halves with a ring for the tail, in memory fixed at creation.
- */
-export class Capture {
-  /** Bytes written so far, kept or not. */
-  total = 0;
-  readonly #keep: Keep;
-  readonly #head: Buffer;
-  #headLength = 0;
-  readonly #tailCap: number;
-  #tail: Buffer | undefined;
-  #tailEnd = 0;
-  #tailLength = 0;
-
-  constructor(limit: number, keep: Keep) {
-    const size = Math.max(2, Math.floor(limit));
-    this.#keep = keep;
-    this.#head = Buffer.alloc(keep === 'head' ? size : Math.ceil(size / 2));
-    this.#tailCap = keep === 'head' ? 0 : Math.floor(size / 2);
-  }
-
-  /** full tells whether a head-only capture has all it keeps, so a reader may stop reading. */
-  get full(): boolean {
-    return this.#keep === 'head' && this.#headLength === this.#head.length;
-  }
-
-  /** write adds bytes (a string is taken as UTF-8). */
-  write(chunk: Buffer | string): void {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    this.total += bytes.length;
-    const taken = bytes.copy(this.#head, this.#headLength);
-    this.#headLength += taken;
-    let rest = bytes.subarray(taken);
-    if (rest.length === 0 || this.#tailCap === 0) return;
-    // Allocated only for output longer than the head: most steps never need it.
-    this.#tail ??= Buffer.alloc(this.#tailCap);
-    if (rest.length >= this.#tailCap) {
-      rest = rest.subarray(rest.length - this.#tailCap);
-      rest.copy(this.#tail, 0);
-      this.#tailEnd = 0;
-      this.#tailLength = this.#tailCap;
-      return;
-    }
-    const first = rest.copy(this.#tail, this.#tailEnd);
-    rest.copy(this.#tail, 0, first);
-    this.#tailEnd = (this.#tailEnd + rest.length) % this.#tailCap;
-    this.#tailLength = Math.min(this.#tailCap, this.#tailLength + rest.length);
-  }
-
-  /** pieces gives what was kept; `unread` says the writer stopped before the end, so how much is missing is unknown. */
-  pieces(unread = false): Piece[] {
-    const head = this.#head.subarray(0, this.#headLength);
-    const tail =
-      this.#tail === undefined
-        ? Buffer.alloc(0)
-        : this.#tailLength < this.#tailCap
-          ? this.#tail.subarray(0, this.#tailLength)
-          : Buffer.concat([this.#tail.subarray(this.#tailEnd), this.#tail.subarray(0, this.#tailEnd)]);
-    const omitted = this.total - head.length - tail.length;
-    if (omitted === 0 && !unread) return [Buffer.concat([head, tail]).toString('utf8')];
-    const cut = { omitted: unread ? undefined : omitted };
-    return tail.length === 0
-      ? [head.toString('utf8'), cut]
-      : [head.toString('utf8'), cut, tail.toString('utf8')];
-  }
-}
 
 /** capture puts a text already in memory (a rendered table) into pieces of at most `limit` bytes. */
 export function capture(text: string, limit: number, keep: Keep): Piece[] {
@@ -116,7 +43,7 @@ export function redact(
   texts.forEach((piece, index) => {
     if (typeof piece !== 'string') {
       truncated = true;
-      joined += marker(piece.omitted);
+      joined += cutMarker(piece.omitted);
       return;
     }
     let text = piece;
@@ -129,19 +56,15 @@ export function redact(
   const limit = Math.max(0, Math.floor(cap));
   if (keep === 'head') {
     const end = charStart(bytes, limit);
-    return { text: bytes.subarray(0, end).toString('utf8') + marker(bytes.length - end), truncated: true };
+    return { text: bytes.subarray(0, end).toString('utf8') + cutMarker(bytes.length - end), truncated: true };
   }
   const headEnd = charStart(bytes, Math.ceil(limit / 2));
   const tailStart = charStart(bytes, bytes.length - Math.floor(limit / 2));
   const text =
     bytes.subarray(0, headEnd).toString('utf8') +
-    marker(tailStart - headEnd) +
+    cutMarker(tailStart - headEnd) +
     bytes.subarray(tailStart).toString('utf8');
   return { text, truncated: true };
-}
-
-function marker(omitted: number | undefined): string {
-  return omitted === undefined ? '\n[… output cut]\n' : `\n[… ${omitted} bytes cut]\n`;
 }
 
 /** charStart moves a byte offset back to the start of the UTF-8 character it falls in. */

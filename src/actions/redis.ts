@@ -6,12 +6,12 @@
  * FLUSHDB labelled `read` by mistake is refused here whatever the label says.
  */
 import type { Redis } from 'ioredis';
-import { describeError } from '../probes/probe.ts';
+import { describeError } from '../errors.ts';
+import { Capture } from '../exec/capture.ts';
 import { redisClients } from '../probes/redis.ts';
 import { parseShell } from '../runbook/import/shell.ts';
-import { type Executor, failure, refusal } from './executor.ts';
-import { Capture } from './output.ts';
-import { endpointOf, passwordOf } from './services.ts';
+import { type Executor, failure, refusal, type Unreadable } from './executor.ts';
+import { endpointOf, passwordForms } from './services.ts';
 import type { StepRequest } from './step.ts';
 import { displayWords, expand, type Vars, variables } from './words.ts';
 
@@ -226,13 +226,7 @@ const HEAVY = new Set([
  * `$REDIS_URL` expanded), else the step's service, else the runbook's only Redis, else `-h`/`-p`;
  * `-h`, `-p`, `-a`, `--user`, `-n` and `--tls` then override parts of the URL.
  */
-export function readRedis(
-  request: StepRequest,
-  vars: Vars,
-):
-  | RedisStep
-  | { readonly command: string; readonly refused: string }
-  | { readonly command: string; readonly failed: string } {
+export function readRedis(request: StepRequest, vars: Vars): RedisStep | Unreadable {
   const text = request.step.run.trim();
   const { commands, end } = parseShell(text, 0);
   const line = commands[0];
@@ -316,16 +310,7 @@ export function readRedis(
   } catch {
     return { command, refused: `'${url}' is not a Redis URL; write it like redis://host:6379/0` };
   }
-  const written = passwordOf(url);
-  if (written) secrets.push(written, safeDecode(written));
+  secrets.push(...passwordForms(url));
   if (flags.has('--scan')) return { command, url, argv: [], scan: { pattern: given('--pattern') }, secrets };
   return { command, url, argv, secrets };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

@@ -42,8 +42,7 @@ export function endpointSecrets(services: StepRequest['services']): string[] {
   const found: string[] = [];
   for (const service of Object.values(services)) {
     for (const address of [service.url, service.postgres, service.redis]) {
-      const password = address === undefined ? undefined : passwordOf(address);
-      if (password) found.push(password, safeDecode(password));
+      if (address !== undefined) found.push(...passwordForms(address));
     }
   }
   return found;
@@ -53,6 +52,12 @@ export function endpointSecrets(services: StepRequest['services']): string[] {
 export function passwordOf(address: string): string | undefined {
   const written = /^[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:([^\s/]*)@/i.exec(address)?.[1];
   return written || /[?&]password=([^&\s]*)/i.exec(address)?.[1] || undefined;
+}
+
+/** passwordForms gives the password of an address as written and percent-decoded, since output may show either; none when it has none. */
+export function passwordForms(address: string): string[] {
+  const password = passwordOf(address);
+  return password ? [password, safeDecode(password)] : [];
 }
 
 function safeDecode(text: string): string {

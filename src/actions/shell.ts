@@ -14,23 +14,21 @@
  *   is stopped the same way.
  * - stdout and stderr are merged and kept in fixed memory, the first and the last halves.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { Capture } from '../exec/capture.ts';
+import { runProcess } from '../exec/run.ts';
 import { abortMessage } from '../probes/probe.ts';
 import { classifyStep } from '../runbook/import/classify.ts';
 import { parseShell } from '../runbook/import/shell.ts';
 import { type Execution, type ExecutionContext, type Executor, failure, refusal } from './executor.ts';
-import { Capture } from './output.ts';
 import type { StepRequest } from './step.ts';
 import { simpleCommand, variables } from './words.ts';
-
-/** KILL_GRACE_MS is how long a process group gets between SIGTERM and SIGKILL. */
-export const KILL_GRACE_MS = 500;
 
 const READ_SLACK = 4096;
 const OTHER_USER = new Set(['sudo', 'su', 'doas', 'pkexec', 'runuser']);
 
 /** ProcessOptions tune how processes are stopped; the default suits production. */
 export interface ProcessOptions {
+  /** Milliseconds between SIGTERM and SIGKILL; KILL_GRACE_MS of `src/exec/run.ts` when absent. */
   readonly killGraceMs?: number;
 }
 
@@ -41,17 +39,16 @@ export function shellExecutor(options: ProcessOptions = {}): Executor {
 
 /** processExecutor runs steps of `kind` as processes; the docker executor is this one for the docker binary. */
 export function processExecutor(kind: 'shell' | 'docker', options: ProcessOptions = {}): Executor {
-  const grace = options.killGraceMs ?? KILL_GRACE_MS;
   return {
     kind,
-    run: (request, context) => runProcess(request, context, grace),
+    run: (request, context) => runStep(request, context, options.killGraceMs),
   };
 }
 
-async function runProcess(
+async function runStep(
   request: StepRequest,
   context: ExecutionContext,
-  grace: number,
+  killGraceMs: number | undefined,
 ): Promise<Execution> {
   const text = request.step.run.trim();
   const command = text;
@@ -84,7 +81,7 @@ async function runProcess(
   }
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(vars)) if (value !== undefined) env[name] = value;
-  return execute(command, argv, env, context, grace);
+  return execute(command, argv, env, context, killGraceMs);
 }
 
 function sudoReason(program: string): string {
@@ -109,118 +106,31 @@ function otherUser(text: string): string | undefined {
   return undefined;
 }
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
 async function execute(
   command: string,
   argv: readonly string[],
   env: Record<string, string>,
   context: ExecutionContext,
-  grace: number,
+  killGraceMs: number | undefined,
 ): Promise<Execution> {
   const [program, ...args] = argv as [string, ...string[]];
   const output = new Capture(context.outputCap + READ_SLACK, 'head-and-tail');
   if (context.signal.aborted)
     return failure(command, `${abortMessage(context.signal, context.timeoutMs)} before starting`);
-  let child: ChildProcess;
-  try {
-    child = spawn(program, args, {
-      shell: false,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-      windowsHide: true,
-    });
-  } catch (error) {
-    return failure(command, startError(program, error), { exitCode: 127 });
-  }
-  let startFailure: unknown;
-  child.on('error', (error) => {
-    startFailure = error;
-  });
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.on('data', (chunk: Buffer) => output.write(chunk));
-    stream?.on('error', () => {});
-  }
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once('spawn', () => resolve(true));
-    child.once('error', () => resolve(false));
-  });
-  if (!spawned) return failure(command, startError(program, startFailure), { exitCode: 127 });
-  const pid = child.pid!;
-  const exited = new Promise<Exit>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const aborted = new Promise<'aborted'>((resolve) => {
-    if (context.signal.aborted) resolve('aborted');
-    context.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-  });
-
-  const first = await Promise.race([exited, aborted]);
-  await stopGroup(child, pid, grace);
-  const end = (await settled(exited, grace)) ?? { code: child.exitCode, signal: child.signalCode };
-  await settled(closed, grace);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-
+  const ran = await runProcess(program, args, { env, output, signal: context.signal, killGraceMs });
+  if (!ran.started) return failure(command, startError(program, ran.error), { exitCode: 127 });
   const shown = { output: output.pieces() };
-  if (first === 'aborted') {
+  if (ran.cut) {
     return failure(
       command,
       `${abortMessage(context.signal, context.timeoutMs)}; process group killed`,
       shown,
     );
   }
+  const end = ran.exit;
   if (end.code === 0) return { command, status: 'ok', exitCode: 0, ...shown };
   if (end.code !== null) return failure(command, `exit code ${end.code}`, { exitCode: end.code, ...shown });
   return failure(command, `killed by ${end.signal ?? 'a signal'}`, shown);
-}
-
-/**
- * stopGroup stops everything left in the group led by `pid`: SIGTERM, then SIGKILL once `grace` has
- * passed with members still there. The leader is also signalled directly, in case it left its group.
- */
-async function stopGroup(child: ChildProcess, pid: number, grace: number): Promise<void> {
-  if (!signalGroup(pid, 'SIGTERM')) {
-    if (!running(child)) return;
-    child.kill('SIGTERM');
-  }
-  const deadline = performance.now() + grace;
-  while (performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(20, grace)));
-    if (!signalGroup(pid, 0) && !running(child)) return;
-  }
-  signalGroup(pid, 'SIGKILL');
-  if (running(child)) child.kill('SIGKILL');
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function running(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-async function settled<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function startError(program: string, error: unknown): string {

@@ -11,9 +11,17 @@
  * the connection closed after every run.
  */
 import pg from 'pg';
-import { abortable, abortMessage, describeError } from '../probes/probe.ts';
+import { describeError } from '../errors.ts';
+import { abortable, abortMessage } from '../probes/probe.ts';
 import { parseShell } from '../runbook/import/shell.ts';
-import { type Execution, type ExecutionContext, type Executor, failure, refusal } from './executor.ts';
+import {
+  type Execution,
+  type ExecutionContext,
+  type Executor,
+  failure,
+  refusal,
+  type Unreadable,
+} from './executor.ts';
 import { capture } from './output.ts';
 import { endpointOf, passwordOf } from './services.ts';
 import type { StepRequest } from './step.ts';
@@ -334,13 +342,7 @@ function serverName(dsn: string): string {
  * its server: the DSN written on the line (`$DATABASE_URL` expanded), else the step's service, else
  * the runbook's only PostgreSQL; `-h`, `-p`, `-U` and `-d` then override parts of it.
  */
-export function readSql(
-  request: StepRequest,
-  vars: Vars,
-):
-  | SqlStep
-  | { readonly command: string; readonly refused: string }
-  | { readonly command: string; readonly failed: string } {
+export function readSql(request: StepRequest, vars: Vars): SqlStep | Unreadable {
   const text = request.step.run.trim();
   let sql = text;
   let command = text;

@@ -34,6 +34,25 @@ export interface Path {
   readonly folded?: string;
 }
 
+const PLAIN_KEY = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+/**
+ * valuesPath builds the Path of `segments` under `values`, with its canonical text and its folded
+ * header key; `prefixed` says it was written with a leading `values.`, which the segments lack.
+ */
+export function valuesPath(segments: readonly (string | number)[], prefixed: boolean): Path {
+  let written = prefixed ? 'values' : String(segments[0]);
+  for (const segment of prefixed ? segments : segments.slice(1)) {
+    if (typeof segment === 'number') written += `[${segment}]`;
+    else if (PLAIN_KEY.test(segment)) written += `.${segment}`;
+    else written += `[${JSON.stringify(segment)}]`;
+  }
+  const header = segments[0] === 'headers' ? segments[1] : undefined;
+  const folded =
+    typeof header === 'string' && header !== header.toLowerCase() ? header.toLowerCase() : undefined;
+  return { kind: 'path', root: 'values', segments, text: written, ...(folded ? { folded } : {}) };
+}
+
 /** Operand is either side of a comparison or of `contains`. */
 export type Operand = Path | Literal;
 

@@ -113,10 +113,17 @@ const passed = (judged: Judged): boolean => judged.pass;
 
 /** read gives an operand's value: a literal's own, or what the path finds (undefined when missing). */
 function read(operand: Operand, observation: Observation): unknown {
-  return operand.kind === 'literal' ? operand.value : resolve(operand, observation);
+  return operand.kind === 'literal' ? operand.value : readPath(operand, observation);
 }
 
-function resolve(path: Path, observation: Observation): unknown {
+/** PathSource is what a path reads: a run's latency and the values its probe saw. */
+export interface PathSource {
+  readonly latency: number;
+  readonly values?: Readonly<Record<string, unknown>>;
+}
+
+/** readPath gives what a path finds in an observation, or undefined when it is missing. */
+export function readPath(path: Path, observation: PathSource): unknown {
   if (path.root === 'latency') return observation.latency;
   let current: unknown = observation.values;
   const segments = path.segments;
@@ -146,13 +153,20 @@ function dimensionOf(path: Path, other: Operand | undefined): Dimension | undefi
 
 const NUMERIC = /^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 
+/** numberOf reads a number, or a string holding one (command output, Redis INFO); undefined otherwise. */
+export function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && NUMERIC.test(value)) return Number(value);
+  return undefined;
+}
+
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === undefined || a === null || b === undefined || b === null) {
     return (a === undefined || a === null) && (b === undefined || b === null);
   }
-  if (typeof a === 'number' && typeof b === 'string') return NUMERIC.test(b) && Number(b) === a;
-  if (typeof a === 'string' && typeof b === 'number') return NUMERIC.test(a) && Number(a) === b;
+  if (typeof a === 'number' && typeof b === 'string') return numberOf(b) === a;
+  if (typeof a === 'string' && typeof b === 'number') return numberOf(a) === b;
   return false;
 }
 
@@ -160,8 +174,9 @@ function equal(a: unknown, b: unknown): boolean {
 function order(a: unknown, b: unknown): number {
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a !== 'number' && typeof b !== 'number') return Number.NaN;
-  const x = typeof a === 'number' ? a : typeof a === 'string' && NUMERIC.test(a) ? Number(a) : Number.NaN;
-  const y = typeof b === 'number' ? b : typeof b === 'string' && NUMERIC.test(b) ? Number(b) : Number.NaN;
+  // Not numberOf for a number itself: an infinite number still orders.
+  const x = typeof a === 'number' ? a : (numberOf(a) ?? Number.NaN);
+  const y = typeof b === 'number' ? b : (numberOf(b) ?? Number.NaN);
   return x - y;
 }
 

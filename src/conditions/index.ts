@@ -18,8 +18,9 @@ export type {
   Operand,
   Path,
 } from './condition.ts';
-export { formatCondition } from './condition.ts';
-export { evaluate, type Verdict } from './evaluate.ts';
+export { formatCondition, valuesPath } from './condition.ts';
+export { evaluate, numberOf, type PathSource, readPath, type Verdict } from './evaluate.ts';
+export { readUnit, UNITS } from './lexer.ts';
 export {
   type ConditionError,
   formatConditionError,
@@ -27,3 +28,4 @@ export {
   parseCondition,
   parseConditions,
 } from './parser.ts';
+export { formatNumber } from './preview.ts';

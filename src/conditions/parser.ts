@@ -12,7 +12,15 @@
  *
  * Every error is found here or in the lexer, never at evaluation, and carries the column it is at.
  */
-import type { AllOf, AnyOf, Condition, Literal, Operand, Path } from './condition.ts';
+import {
+  type AllOf,
+  type AnyOf,
+  type Condition,
+  type Literal,
+  type Operand,
+  type Path,
+  valuesPath,
+} from './condition.ts';
 import { readUnit, SyntaxFailure, type Token, tokenize, unknownUnit } from './lexer.ts';
 
 /** ConditionError says why a condition does not parse, at which column (1-based) of which text. */
@@ -107,8 +115,6 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   or: 'or',
   not: 'not',
 };
-
-const PLAIN_KEY = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 const fail = (message: string, offset: number): SyntaxFailure => new SyntaxFailure(message, offset);
 
@@ -340,16 +346,7 @@ function parseTokens(text: string, tokens: readonly Token[]): Condition {
         break;
       }
     }
-    let written = prefixed ? 'values' : first.text;
-    for (const segment of prefixed ? segments : segments.slice(1)) {
-      if (typeof segment === 'number') written += `[${segment}]`;
-      else if (PLAIN_KEY.test(segment)) written += `.${segment}`;
-      else written += `[${JSON.stringify(segment)}]`;
-    }
-    const header = segments[0] === 'headers' ? segments[1] : undefined;
-    const folded =
-      typeof header === 'string' && header !== header.toLowerCase() ? header.toLowerCase() : undefined;
-    return { kind: 'path', root: 'values', segments, text: written, ...(folded ? { folded } : {}) };
+    return valuesPath(segments, prefixed);
   }
 
   function parseKey(open: Token): string | number {

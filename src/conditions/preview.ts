@@ -31,9 +31,10 @@ export function previewAround(value: string, index: number, length: number): str
   return quote(value, start);
 }
 
-// Three decimals are enough to judge a threshold; 85.33333333333333% would only add noise.
-function formatNumber(value: number): string {
+/** formatNumber writes a number for people: whole as it is, else to three decimals (three significant digits below 1). */
+export function formatNumber(value: number): string {
   if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  // Three decimals are enough to judge a threshold; 85.33333333333333% would only add noise.
   return Math.abs(value) >= 1
     ? String(Math.round(value * 1000) / 1000)
     : String(Number(value.toPrecision(3)));

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer, { type NodemailerError, type Transporter } from 'nodemailer';
 import { z } from 'zod';
+import { describeError } from '../errors.ts';
 import { maskSecrets } from '../runbook/secrets.ts';
 import {
   eventWords,
@@ -19,7 +20,7 @@ import {
   safeLink,
   subjectLine,
 } from './message.ts';
-import { abortWords, describeError, endpoint, failed, type Notifier } from './notifier.ts';
+import { abortWords, endpoint, failed, type Notifier } from './notifier.ts';
 
 /** EmailChannel sends mail through an SMTP server. */
 export const EmailChannel = z

@@ -3,10 +3,11 @@
  * implementation does not compile. This is the only place that maps a channel type to its code.
  */
 import { z } from 'zod';
+import { describeError } from '../errors.ts';
 import { EmailChannel, emailNotifier } from './email.ts';
 import { LogChannel, logNotifier, type Writer } from './log.ts';
 import type { Notification } from './message.ts';
-import { describeError, failed, type Notifier, type SendResult } from './notifier.ts';
+import { failed, type Notifier, type SendResult } from './notifier.ts';
 import { createPoster } from './post.ts';
 import { SlackChannel, slackNotifier } from './slack.ts';
 import { WebhookChannel, webhookNotifier } from './webhook.ts';

@@ -3,8 +3,9 @@
  * setup that has no other channel yet.
  */
 import { z } from 'zod';
+import { describeError } from '../errors.ts';
 import { subjectLine } from './message.ts';
-import { describeError, failed, type Notifier } from './notifier.ts';
+import { failed, type Notifier } from './notifier.ts';
 
 /** LogChannel writes notifications to Vigie's own output. */
 export const LogChannel = z

@@ -37,16 +37,6 @@ export function failed(
   return { ok: false, retryable, error: maskSecrets(error, known) };
 }
 
-/** describeError gives an error's message with its code (`ECONNREFUSED`) when the message lacks it. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // A connect that tried several addresses fails with an AggregateError whose own message is empty.
-  const first: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
-  const message = error.message || (first instanceof Error ? first.message : '') || error.name;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code && !message.includes(code) ? `${message} (${code})` : message;
-}
-
 /** abortWords says why `signal` stopped a send: a timeout, or the caller giving up (shutdown). */
 export function abortWords(signal: AbortSignal): string {
   const reason: unknown = signal.reason;

@@ -4,7 +4,8 @@
  * (`invalid_payload`, `channel_is_archived`).
  */
 import { Agent, type Dispatcher, request } from 'undici';
-import { abortWords, describeError, failed, isRetryableStatus, type SendResult } from './notifier.ts';
+import { describeError } from '../errors.ts';
+import { abortWords, failed, isRetryableStatus, type SendResult } from './notifier.ts';
 
 const EXCERPT_BYTES = 512;
 

@@ -4,7 +4,8 @@
  */
 import type { MxRecord, SrvRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
-import { abortMessage, describeError, elapsed, failure, type Probe, type ProbeTarget } from './probe.ts';
+import { describeError } from '../errors.ts';
+import { abortMessage, elapsed, failure, type Probe, type ProbeTarget } from './probe.ts';
 
 /** DnsProbeOptions chooses the resolvers the dns probe asks. */
 export interface DnsProbeOptions {

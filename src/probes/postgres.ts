@@ -5,7 +5,8 @@
  * statement timeout on every query, read-only sessions, and errors with the password masked.
  */
 import pg from 'pg';
-import { abortable, abortMessage, describeError, elapsed, failure, type Probe } from './probe.ts';
+import { describeError } from '../errors.ts';
+import { abortable, abortMessage, elapsed, failure, type Probe } from './probe.ts';
 
 // Enough for a check and its neighbour: a thousand checks on one database queue here, not on the server.
 const POOL_SIZE = 2;

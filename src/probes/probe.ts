@@ -46,9 +46,9 @@ export interface Probe {
   close?(): Promise<void>;
 }
 
-/** elapsed gives the milliseconds since `start` (a `performance.now()` reading), to 0.1 ms. */
-export function elapsed(start: number): number {
-  return Math.round((performance.now() - start) * 10) / 10;
+/** elapsed gives the milliseconds from `start` to `end` (`performance.now()` readings; `end` is now when absent), to 0.1 ms. */
+export function elapsed(start: number, end = performance.now()): number {
+  return Math.round((end - start) * 10) / 10;
 }
 
 /** failure builds the observation of a run that did not get an answer. */
@@ -86,14 +86,4 @@ export function abortMessage(signal: AbortSignal, timeout: number): string {
   // The scheduler aborts with its own Error, already worded ("timed out after 2000ms").
   if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
   return 'aborted';
-}
-
-/** describeError gives a network error's message with its code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`) when the message lacks it. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // A connect that tried several addresses fails with an AggregateError whose own message is empty.
-  const first: unknown = error instanceof AggregateError ? error.errors[0] : undefined;
-  const message = error.message || (first instanceof Error ? first.message : '') || error.name;
-  const code = (error as NodeJS.ErrnoException).code;
-  return code && !message.includes(code) ? `${message} (${code})` : message;
 }

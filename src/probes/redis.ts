@@ -5,8 +5,9 @@
  * fails fast instead of queueing commands while Redis is away, so each run is one honest attempt.
  */
 import { type ChainableCommander, Redis } from 'ioredis';
+import { describeError } from '../errors.ts';
 import { maskCredentials } from './postgres.ts';
-import { abortable, abortMessage, describeError, elapsed, failure, type Probe } from './probe.ts';
+import { abortable, abortMessage, elapsed, failure, type Probe } from './probe.ts';
 
 // TYPE names the command that measures a key; other types (modules' own) have no length here.
 const LENGTH_OF: Readonly<Record<string, (client: Redis, key: string) => Promise<number>>> = {

@@ -4,7 +4,8 @@
  * they all speak in the same terms.
  */
 import { connect } from 'node:net';
-import { abortMessage, describeError, elapsed, failure, type Observation, type Probe } from './probe.ts';
+import { describeError } from '../errors.ts';
+import { abortMessage, elapsed, failure, type Observation, type Probe } from './probe.ts';
 
 /** HostPort is a parsed network target; an IPv6 host comes without its brackets. */
 export interface HostPort {

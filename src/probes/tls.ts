@@ -5,7 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
-import { abortMessage, describeError, elapsed, failure, type Observation, type Probe } from './probe.ts';
+import { describeError } from '../errors.ts';
+import { abortMessage, elapsed, failure, type Observation, type Probe } from './probe.ts';
 import { type HostPort, parseHostPort } from './tcp.ts';
 
 const DAY_MS = 86_400_000;

@@ -18,10 +18,16 @@
  * - Times in explanations are UTC, `hh:mm:ss`.
  */
 
-import type { Condition, Dimension } from '../conditions/index.ts';
-import { evaluate } from '../conditions/index.ts';
+import {
+  type Condition,
+  type Dimension,
+  evaluate,
+  formatNumber,
+  numberOf,
+  readPath,
+} from '../conditions/index.ts';
 import { formatDuration } from '../runbook/units.ts';
-import { conditionPaths, numberOf, readPath } from './paths.ts';
+import { conditionPaths } from './paths.ts';
 import {
   type AggregateRule,
   type ErrorRateRule,
@@ -320,23 +326,16 @@ const SIZES: readonly (readonly [string, number])[] = [
 export function measure(value: number, dimension: Dimension | undefined): string {
   switch (dimension) {
     case 'percent':
-      return `${round(value)}%`;
+      return `${formatNumber(value)}%`;
     case 'duration':
-      if (Math.abs(value) < 1000) return `${round(value)}ms`;
-      if (Math.abs(value) < 60_000) return `${round(value / 1000)}s`;
+      if (Math.abs(value) < 1000) return `${formatNumber(value)}ms`;
+      if (Math.abs(value) < 60_000) return `${formatNumber(value / 1000)}s`;
       return formatDuration(Math.round(value / 1000) * 1000);
     case 'size':
-      for (const [unit, size] of SIZES) if (Math.abs(value) >= size) return `${round(value / size)}${unit}`;
-      return `${round(value)}B`;
+      for (const [unit, size] of SIZES)
+        if (Math.abs(value) >= size) return `${formatNumber(value / size)}${unit}`;
+      return `${formatNumber(value)}B`;
     default:
-      return round(value);
+      return formatNumber(value);
   }
-}
-
-// Three decimals are enough to judge a threshold; 12.333333333333334% would only add noise.
-function round(value: number): string {
-  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1
-    ? String(Math.round(value * 1000) / 1000)
-    : String(Number(value.toPrecision(3)));
 }

@@ -13,8 +13,8 @@
  *
  * Every error carries the column it is at and a fix, as `parseCondition` does.
  */
-import { type Dimension, parseCondition } from '../conditions/index.ts';
-import { parseDuration, parseSize } from '../runbook/units.ts';
+import { parseCondition, readUnit, UNITS } from '../conditions/index.ts';
+import { parseDuration } from '../runbook/units.ts';
 import { PathFailure, parsePath } from './paths.ts';
 import type { Aggregate, Recovery, Rule, RuleError, Threshold, WindowOperator } from './rule.ts';
 
@@ -392,7 +392,7 @@ function readThreshold(scan: Scanner, operator: string, fix: string): Threshold 
   if (unit === '') {
     // `3 s` and `400 MB` read naturally; a word that is no unit (`over`) is left for the caller.
     const spaced = scan.peekWord();
-    if (spaced && unitOf(number.digits, spaced.text)) {
+    if (spaced && readUnit(number.digits, spaced.text)) {
       unit = spaced.text;
       scan.at = spaced.start + spaced.text.length;
     } else if (scan.peekChar() === '%') {
@@ -401,27 +401,11 @@ function readThreshold(scan: Scanner, operator: string, fix: string): Threshold 
     }
   }
   if (unit === '') return { value: number.value, text: number.digits };
-  const read = unitOf(number.digits, unit);
+  const read = readUnit(number.digits, unit);
   if (!read) {
-    throw new RuleSyntax(
-      `unknown unit '${unit}'; units are ms, s, m, h, d, %, B, KB, MB, GB, TB, KiB, MiB, GiB, TiB`,
-      number.end - number.unit.length,
-      fix,
-    );
+    throw new RuleSyntax(`unknown unit '${unit}'; units are ${UNITS}`, number.end - number.unit.length, fix);
   }
   return { value: read.value, dimension: read.dimension, text: `${number.digits}${unit}` };
-}
-
-function unitOf(digits: string, unit: string): { value: number; dimension: Dimension } | undefined {
-  if (unit === '%') return { value: Number(digits), dimension: 'percent' };
-  const negative = digits.startsWith('-');
-  const magnitude = negative ? digits.slice(1) : digits;
-  const sign = negative ? -1 : 1;
-  const ms = parseDuration(magnitude + unit);
-  if (ms !== undefined) return { value: sign * ms, dimension: 'duration' };
-  const bytes = parseSize(magnitude + unit);
-  if (bytes !== undefined) return { value: sign * bytes, dimension: 'size' };
-  return undefined;
 }
 
 function readWindow(scan: Scanner, measure: string, fix: string): number {

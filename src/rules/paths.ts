@@ -1,10 +1,11 @@
 /**
  * Paths as rules use them: the argument of `p95(values.depth)`, and the values a condition reads.
- * Paths are written, canonicalised and resolved exactly as in the `expect:` language (`latency` is the
- * run's latency, every other path reads `values`, a leading `values.` is only a reader's aid, header
- * names are tried lower-cased), so one path means one thing across a runbook.
+ * Paths are written, canonicalised and resolved by the `expect:` language's own code (`valuesPath`,
+ * `readPath`): `latency` is the run's latency, every other path reads `values`, a leading `values.`
+ * is only a reader's aid, header names are tried lower-cased, so one path means one thing across a
+ * runbook.
  */
-import type { Condition, Operand, Path } from '../conditions/index.ts';
+import { type Condition, type Operand, type Path, readPath, valuesPath } from '../conditions/index.ts';
 import type { RuleObservation } from './rule.ts';
 
 /** PathFailure is a path that does not parse, with the offset (0-based) of the problem in the text. */
@@ -18,7 +19,6 @@ export class PathFailure extends Error {
 
 const WORD = /[\p{L}_][\p{L}\p{N}_-]*/uy;
 const INDEX = /\d+/y;
-const PLAIN_KEY = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 /** parsePath reads a path starting at `start` of `text`; it returns the path and where it ends, or throws PathFailure. */
 export function parsePath(text: string, start: number): { path: Path; end: number } {
@@ -59,17 +59,7 @@ export function parsePath(text: string, start: number): { path: Path; end: numbe
     if (text[at] !== ']') throw new PathFailure(`expected the ']' closing the '[' at column ${open + 1}`, at);
     at++;
   }
-  let written = prefixed ? 'values' : first;
-  for (const segment of prefixed ? segments : segments.slice(1)) {
-    if (typeof segment === 'number') written += `[${segment}]`;
-    else if (PLAIN_KEY.test(segment)) written += `.${segment}`;
-    else written += `[${JSON.stringify(segment)}]`;
-  }
-  const header = segments[0] === 'headers' ? segments[1] : undefined;
-  const folded =
-    typeof header === 'string' && header !== header.toLowerCase() ? header.toLowerCase() : undefined;
-  const path: Path = { kind: 'path', root: 'values', segments, text: written, ...(folded ? { folded } : {}) };
-  return { path, end: at };
+  return { path: valuesPath(segments, prefixed), end: at };
 
   function readQuoted(): string {
     const quote = text[at]!;
@@ -85,33 +75,6 @@ export function parsePath(text: string, start: number): { path: Path; end: numbe
     at++;
     return value;
   }
-}
-
-/** readPath gives what a path finds in an observation, or undefined when it is missing. */
-export function readPath(path: Path, observation: RuleObservation): unknown {
-  if (path.root === 'latency') return observation.latency;
-  let current: unknown = observation.values;
-  const segments = path.segments;
-  for (let i = 0; i < segments.length; i++) {
-    if (current === null || typeof current !== 'object') return undefined;
-    let key = segments[i]!;
-    // Own properties only, as in conditions: `body.constructor` must not find Object's constructor.
-    if (!Object.hasOwn(current, key)) {
-      if (i !== 1 || path.folded === undefined || !Object.hasOwn(current, path.folded)) return undefined;
-      key = path.folded;
-    }
-    current = (current as Record<string | number, unknown>)[key];
-  }
-  return current;
-}
-
-const NUMERIC = /^\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
-
-/** numberOf reads a number, or a string holding one (command output, Redis INFO); undefined otherwise. */
-export function numberOf(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && NUMERIC.test(value)) return Number(value);
-  return undefined;
 }
 
 /** conditionPaths lists the paths a condition reads, in the order written. */

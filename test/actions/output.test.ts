@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Capture, capture, joinPieces, redact } from '../../src/actions/output.ts';
+import { capture, joinPieces, redact } from '../../src/actions/output.ts';
+import { Capture } from '../../src/exec/capture.ts';
 
 describe('Capture', () => {
   it('keeps everything under its limit', () => {
