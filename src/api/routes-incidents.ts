@@ -9,6 +9,7 @@ import type { IngestResult } from '../ingest/alert.ts';
 import { parseAlertmanager } from '../ingest/alertmanager.ts';
 import { parseGenericWebhook } from '../ingest/generic.ts';
 import { fail, type RouteContext } from './app.ts';
+import { JsonCache } from './json-cache.ts';
 import {
   AlertView,
   ErrorBody,
@@ -23,6 +24,7 @@ import {
 } from './schemas.ts';
 
 const STATUS_WORDS = ['triggered', 'acknowledged', 'resolved', 'open'] as const;
+const LIST_TTL_MS = 500;
 const errors = {
   400: ErrorBody,
   401: ErrorBody,
@@ -36,6 +38,9 @@ const bearer: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 /** registerIncidentRoutes adds the incident pipeline's routes. */
 export function registerIncidentRoutes({ zod, guard, options }: RouteContext): void {
   const { pipeline } = options;
+  // Served from a copy at most half a second old: a list asked for hundreds of times a second is built
+  // twice a second; changes reach browsers through the event stream meanwhile.
+  const answers = new JsonCache(() => options.clock.now());
   const actor = (request: { caller?: { token: { name: string } } }): string =>
     request.caller?.token.name ?? 'api';
 
@@ -155,12 +160,16 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
           : [word as 'triggered' | 'acknowledged' | 'resolved'],
       );
       const { limit, before } = request.query;
-      const incidents = pipeline.store.incidents({
-        status,
-        limit,
-        ...(before === undefined ? {} : { before }),
+      const key = `incidents|${status.join(',')}|${limit}|${before ?? ''}`;
+      const text = answers.get(key, LIST_TTL_MS, () => {
+        const incidents = pipeline.store.incidents({
+          status,
+          limit,
+          ...(before === undefined ? {} : { before }),
+        });
+        return { incidents, ...(incidents.length === limit ? { next: incidents.at(-1)!.seq } : {}) };
       });
-      return { incidents, ...(incidents.length === limit ? { next: incidents.at(-1)!.seq } : {}) };
+      return reply.type('application/json; charset=utf-8').send(text as never);
     },
   );
 

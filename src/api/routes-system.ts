@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { fail, type RouteContext } from './app.ts';
 import { closeSession, openSession, SESSION_COOKIE, SESSION_TTL_MS } from './auth.ts';
+import { JsonCache } from './json-cache.ts';
 import { maskDeep } from './routes-incidents.ts';
 import { CheckStateView, ErrorBody, IdParams, RollupView, SessionView } from './schemas.ts';
 import { authenticate } from './tokens.ts';
@@ -12,10 +13,14 @@ import { authenticate } from './tokens.ts';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 const bearer: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 const HOUR = 3_600_000;
+/** How long a page of checks is served from its serialised copy. */
+const LIST_TTL_MS = 1000;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** registerSystemRoutes adds health, metrics, session, checks, runbook, status and events. */
 export function registerSystemRoutes({ app, zod, guard, options }: RouteContext): void {
   const { pipeline, board, clock } = options;
+  const answers = new JsonCache(() => clock.now());
 
   zod.get(
     '/healthz',
@@ -149,7 +154,14 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       },
       preHandler: guard('viewer'),
     },
-    async (request) => ({ ...board.list(request.query), counts: board.counts() }),
+    async (request, reply) => {
+      const { status, offset, limit } = request.query;
+      const text = answers.get(`checks|${status ?? ''}|${offset}|${limit}`, LIST_TTL_MS, () => ({
+        ...board.list(request.query),
+        counts: board.counts(),
+      }));
+      return reply.type(JSON_TYPE).send(text as never);
+    },
   );
   zod.get(
     '/api/v1/checks/:id',
