@@ -194,8 +194,10 @@ function prepare(db: DatabaseSync) {
     resolvedByKey: q(
       "SELECT * FROM incidents WHERE dedup_key = ? AND status = 'resolved' ORDER BY resolved_at DESC LIMIT 1",
     ),
-    incidents:
-      q(`SELECT * FROM incidents WHERE seq < ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?)))
+    incidents: q('SELECT * FROM incidents WHERE seq < ? ORDER BY seq DESC LIMIT ?'),
+    // Per status through the (status, seq) index: the open few are found without walking every
+    // resolved incident ever stored.
+    incidentsByStatus: q(`SELECT * FROM incidents WHERE status IN (SELECT value FROM json_each(?)) AND seq < ?
       ORDER BY seq DESC LIMIT ?`),
     addTimeline: q(
       'INSERT INTO timeline (incident_seq, at, kind, actor, text, data_json) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
@@ -363,11 +365,12 @@ class SqliteIncidentStore implements IncidentStore {
 
   incidents(query: IncidentQuery = {}): Incident[] {
     const status = query.status && query.status.length > 0 ? JSON.stringify(query.status) : null;
-    const rows = this.sql.incidents.all(
-      query.before ?? Number.MAX_SAFE_INTEGER,
-      status,
-      status,
-      Math.max(1, Math.min(query.limit ?? 50, 1000)),
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+    const rows = (
+      status === null
+        ? this.sql.incidents.all(before, limit)
+        : this.sql.incidentsByStatus.all(status, before, limit)
     ) as Row[];
     return rows.map(toIncident);
   }

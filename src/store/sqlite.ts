@@ -24,7 +24,7 @@ import {
 export interface SqliteStoreOptions extends Partial<Retention> {
   /** Clock for retention and for choosing roll-up levels; tests pass a fake one. */
   readonly now?: () => number;
-  /** Buffered observations that trigger a write without waiting for flush (default 500). */
+  /** Buffered observations that trigger a write without waiting for flush, and rows per transaction of a flush (default 100). */
   readonly batchSize?: number;
   /** How long a write waits for another process's lock before failing, in ms (default 5,000). */
   readonly busyTimeoutMs?: number;
@@ -37,7 +37,7 @@ export interface SqliteStoreOptions extends Partial<Retention> {
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): ObservationStore {
   const settings: Settings = {
     now: options.now ?? Date.now,
-    batchSize: positive('batchSize', options.batchSize ?? 500),
+    batchSize: positive('batchSize', options.batchSize ?? 100),
     retention: {
       rawRetentionMs: positive('rawRetentionMs', options.rawRetentionMs ?? DEFAULT_RETENTION.rawRetentionMs),
       minuteRetentionMs: positive(
@@ -139,6 +139,13 @@ class SqliteStore implements ObservationStore {
 
   async flush(): Promise<void> {
     this.assertOpen();
+    // A batch per transaction, a turn of the event loop between two: a flush of a thousand rows into
+    // large roll-up tables must not hold probes and requests up for its whole length.
+    while (this.buffer.length > this.settings.batchSize) {
+      this.write(this.settings.batchSize);
+      await nextTurn();
+      if (this.closed) return;
+    }
     this.write();
   }
 
@@ -232,11 +239,14 @@ class SqliteStore implements ObservationStore {
     }
   }
 
-  /** Writes the buffer in one transaction; on failure puts it back so nothing is lost to a busy lock. */
-  private write(): void {
+  /**
+   * Writes the buffer (or its oldest `limit` rows) in one transaction; on failure puts the rows back so
+   * nothing is lost to a busy lock.
+   */
+  private write(limit = Number.POSITIVE_INFINITY): void {
     if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
+    const batch = this.buffer.length > limit ? this.buffer.splice(0, limit) : this.buffer;
+    if (batch === this.buffer) this.buffer = [];
     const created = new Map<string, number>();
     const idFor = (name: string): number => {
       let id = this.ids.get(name) ?? created.get(name);

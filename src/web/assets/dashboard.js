@@ -267,12 +267,17 @@ function showIncidents() {
   document.title = open.length > 0 ? `(${open.length}) ${baseTitle}` : baseTitle;
 }
 
-function applyIncident(incident) {
+/** keepIncident records an incident's newest state; it says whether anything changed. */
+function keepIncident(incident) {
   const known = incidents.get(incident.id);
-  if (known && known.updatedAt > incident.updatedAt) return;
+  if (known && known.updatedAt > incident.updatedAt) return false;
   if (incident.status === 'resolved') incidents.delete(incident.id);
   else incidents.set(incident.id, incident);
-  showIncidents();
+  return true;
+}
+
+function applyIncident(incident) {
+  if (keepIncident(incident)) showIncidents();
 }
 
 const PAGE = 1000;
@@ -307,7 +312,8 @@ function applyInChunks(states) {
 function applyOpenIncidents(open) {
   const ids = new Set(open.map((incident) => incident.id));
   for (const id of [...incidents.keys()]) if (!ids.has(id)) incidents.delete(id);
-  for (const incident of open) applyIncident(incident);
+  // The list is drawn once, after every incident is kept: drawing it per incident is quadratic.
+  for (const incident of open) keepIncident(incident);
   showIncidents();
 }
 
