@@ -45,6 +45,25 @@ function same(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** How long a bearer token's lookup is reused: a revoked token stops working within a second. */
+const TOKEN_MEMORY_MS = 1000;
+const tokenMemory = new WeakMap<IncidentStore, Map<string, { at: number; token: TokenRecord | undefined }>>();
+
+/** knownToken authenticates a bearer token, remembering the answer for a second per store. */
+function knownToken(store: IncidentStore, secret: string, now: number): TokenRecord | undefined {
+  let memory = tokenMemory.get(store);
+  if (!memory) {
+    memory = new Map();
+    tokenMemory.set(store, memory);
+  }
+  const known = memory.get(secret);
+  if (known && now - known.at < TOKEN_MEMORY_MS && now >= known.at) return known.token;
+  const token = authenticate(store, secret);
+  if (memory.size >= 1000) memory.clear();
+  memory.set(secret, { at: now, token });
+  return token;
+}
+
 /** openSession stores a new session for a token and gives the cookie secret and the CSRF token. */
 export function openSession(
   store: IncidentStore,
@@ -76,7 +95,7 @@ export function identify(store: IncidentStore, request: FastifyRequest, now: num
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const token = match ? authenticate(store, match[1]!) : undefined;
+    const token = match ? knownToken(store, match[1]!, now) : undefined;
     if (!token) {
       return {
         code: 'API_UNAUTHENTICATED',

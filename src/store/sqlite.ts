@@ -24,7 +24,7 @@ import {
 export interface SqliteStoreOptions extends Partial<Retention> {
   /** Clock for retention and for choosing roll-up levels; tests pass a fake one. */
   readonly now?: () => number;
-  /** Buffered observations that trigger a write without waiting for flush, and rows per transaction of a flush (default 100). */
+  /** Buffered observations that trigger a write without waiting for flush, and rows per transaction of a flush (default 50: a few milliseconds of writing at a time). */
   readonly batchSize?: number;
   /** How long a write waits for another process's lock before failing, in ms (default 5,000). */
   readonly busyTimeoutMs?: number;
@@ -37,7 +37,7 @@ export interface SqliteStoreOptions extends Partial<Retention> {
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): ObservationStore {
   const settings: Settings = {
     now: options.now ?? Date.now,
-    batchSize: positive('batchSize', options.batchSize ?? 100),
+    batchSize: positive('batchSize', options.batchSize ?? 50),
     retention: {
       rawRetentionMs: positive('rawRetentionMs', options.rawRetentionMs ?? DEFAULT_RETENTION.rawRetentionMs),
       minuteRetentionMs: positive(

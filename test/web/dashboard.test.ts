@@ -193,7 +193,7 @@ it('runs an incident from the dashboard in Chromium', async (t) => {
     let body = '';
     while (Date.now() < deadline) {
       await status.goto('/status');
-      body = await status.innerText('body');
+      body = (await status.textContent('body')) ?? '';
       if (/degraded/i.test(body)) break;
       await status.waitForTimeout(500);
     }
