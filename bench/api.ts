@@ -32,7 +32,7 @@
  *   dashboard load as DIR/dashboard.cpuprofile; only a 10,000-check run without --profile writes the
  *   results file)
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -43,7 +43,7 @@ import { createToken } from '../src/api/tokens.ts';
 import { openSqliteIncidentStore } from '../src/store/incidents-sqlite.ts';
 import type { LoadOrder, LoadResult, StreamResult } from './support/api-load.ts';
 import { seedHistory } from './support/api-seed.ts';
-import { startHarness, withTimeout } from './support/harness.ts';
+import { isType, nextMessage, startHarness, withTimeout } from './support/harness.ts';
 
 // ---- settings -------------------------------------------------------------------------------------
 
@@ -163,38 +163,6 @@ function childOf(pid: number): number | undefined {
     return undefined;
   }
 }
-
-/** nextMessage waits for the child's next message that satisfies `wanted`. */
-function nextMessage<T>(
-  child: ChildProcess,
-  wanted: (message: unknown) => boolean,
-  ms: number,
-  what: string,
-) {
-  return withTimeout(
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (message: unknown): void => {
-        if (!wanted(message)) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(message as T);
-      };
-      const onExit = (code: number | null, signal: string | null): void => {
-        child.off('message', onMessage);
-        reject(new Error(`${what}: the process exited (${code ?? signal})`));
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    }),
-    ms,
-    what,
-  );
-}
-
-const isType =
-  (type: string) =>
-  (message: unknown): boolean =>
-    typeof message === 'object' && message !== null && (message as { type?: string }).type === type;
 
 // ---- 1. the store: a month of history and a token ------------------------------------------------------------
 

@@ -35,7 +35,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { startHarness, withTimeout } from './support/harness.ts';
+import { isType, nextMessage, startHarness, withTimeout } from './support/harness.ts';
 import { ALERTMANAGER, startAlertmanager } from './support/pipeline-alertmanager.ts';
 import { monotonicMs } from './support/pipeline-clock.ts';
 import type { LoadReport, LoadSetup } from './support/pipeline-load.ts';
@@ -90,37 +90,6 @@ const quantile = (sorted: readonly number[], q: number): number =>
 
 const { work, children, cleanUp } = startHarness('pipeline', HARD_BOUND_MS, 'SIGKILL');
 const loadAtStart = loadavg()[0]!;
-
-/** nextMessage waits for the first message of `child` that `accept` takes. */
-function nextMessage<T>(
-  child: ChildProcess,
-  accept: (message: unknown) => boolean,
-  ms: number,
-  what: string,
-) {
-  return withTimeout(
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (message: unknown): void => {
-        if (!accept(message)) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(message as T);
-      };
-      const onExit = (code: number | null): void => {
-        child.off('message', onMessage);
-        reject(new Error(`${what}: the process exited (${code}) first`));
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    }),
-    ms,
-    what,
-  );
-}
-const isType =
-  (type: string) =>
-  (message: unknown): boolean =>
-    typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 
 function start(file: string, setup: unknown, execArgv: string[] = []): ChildProcess {
   const child = fork(new URL(`./support/${file}`, import.meta.url), [JSON.stringify(setup)], {

@@ -37,7 +37,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVE_ENV, SERVE_NODE_FLAGS } from '../src/cli/serve-tuning.ts';
 import { openSqliteStore } from '../src/store/sqlite.ts';
 import type { StoredObservation } from '../src/store/store.ts';
-import { startHarness, withTimeout } from './support/harness.ts';
+import { isType, nextMessage, startHarness, withTimeout } from './support/harness.ts';
 import type { ScaleEngineSetup, ScaleSample, ScaleStarted } from './support/scale-engine.ts';
 
 // ---- settings -------------------------------------------------------------------------------------
@@ -105,38 +105,6 @@ const s = (value: number, digits = 2): string => `${(value / 1000).toFixed(digit
 const thousands = (value: number): string => Math.round(value).toLocaleString('en');
 
 const { work, children, cleanUp } = startHarness('scale', HARD_BOUND_MS, 'SIGKILL');
-
-/** nextMessage waits for the child's next message that satisfies `wanted`. */
-function nextMessage<T>(
-  child: ChildProcess,
-  wanted: (message: unknown) => boolean,
-  ms: number,
-  what: string,
-) {
-  return withTimeout(
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (message: unknown): void => {
-        if (!wanted(message)) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(message as T);
-      };
-      const onExit = (code: number | null, signal: string | null): void => {
-        child.off('message', onMessage);
-        reject(new Error(`${what}: the process exited (${code ?? signal})`));
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    }),
-    ms,
-    what,
-  );
-}
-
-const isType =
-  (type: string) =>
-  (message: unknown): boolean =>
-    typeof message === 'object' && message !== null && (message as { type?: string }).type === type;
 
 // ---- /proc ----------------------------------------------------------------------------------------------
 

@@ -49,3 +49,36 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     clearTimeout(timer);
   }
 }
+
+/** nextMessage waits for the first message of `child` that `wanted` takes; it fails if the child exits first. */
+export function nextMessage<T>(
+  child: ChildProcess,
+  wanted: (message: unknown) => boolean,
+  ms: number,
+  what: string,
+): Promise<T> {
+  return withTimeout(
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: unknown): void => {
+        if (!wanted(message)) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(message as T);
+      };
+      const onExit = (code: number | null, signal: string | null): void => {
+        child.off('message', onMessage);
+        reject(new Error(`${what}: the process exited (${code ?? signal})`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    }),
+    ms,
+    what,
+  );
+}
+
+/** isType accepts a message object whose `type` is `type`. */
+export const isType =
+  (type: string) =>
+  (message: unknown): boolean =>
+    typeof message === 'object' && message !== null && (message as { type?: string }).type === type;
