@@ -4,6 +4,7 @@
  * Keys are snake_case. Values stay in their written form (`15m`, `99.5%`); `units.ts` parses them.
  */
 import { z } from 'zod';
+import { StepParams } from '../actions/params.ts';
 import { Rotation } from '../escalation/rotation.ts';
 import { Channel } from '../notify/index.ts';
 import { parseDuration, parsePercent } from './units.ts';
@@ -275,6 +276,9 @@ export const Step = z
     expect: z.string().optional().describe('What a healthy answer looks like.'),
     guard: Guard.optional().describe('What the step needs before it may run.'),
     service: Id.optional().describe('The service a sql, redis or http step runs against.'),
+    params: StepParams.optional().describe(
+      'Values the step needs (TENANT_UUID, PID), typed and validated, passed as bind values or single argv elements.',
+    ),
     ...sourced,
   })
   .strict();
