@@ -9,16 +9,18 @@ import type { StepKind } from '../runbook/schema.ts';
 import type { StepRequest } from './step.ts';
 
 /**
- * Mode is how much a run may change. Only `read` exists for now: an executor in read mode keeps the
- * step from changing anything it can see into (a read-only transaction, an allowlist of Redis
- * commands, GET and HEAD only). Guarded write steps will add their mode here, and each executor its
- * path for it.
+ * Mode is how much a run may change. In `read` mode an executor keeps the step from changing
+ * anything it can see into (a read-only transaction, an allowlist of Redis commands, GET and HEAD
+ * only). In `write` mode the step runs as written (SQL in one committed transaction, any Redis
+ * command, any method): the caller has passed the step's risk gate before asking for it.
  */
-export type Mode = 'read';
+export type Mode = 'read' | 'write';
 
 /** ExecutionContext is what the registry gives an executor for one run. */
 export interface ExecutionContext {
   readonly mode: Mode;
+  /** Show what would run, with its blast radius where an executor can measure it, and change nothing. */
+  readonly dryRun: boolean;
   /** Aborts at the step's deadline or when the caller gives up; an executor stops promptly then. */
   readonly signal: AbortSignal;
   /** The step's time limit in milliseconds, for limits an executor sets on the far side (statement_timeout). */
@@ -29,7 +31,7 @@ export interface ExecutionContext {
 
 /** Execution is what an executor saw, unmasked and uncapped by the registry yet; it never holds a thrown error. */
 export interface Execution {
-  readonly status: 'ok' | 'failed' | 'refused' | 'skipped';
+  readonly status: 'ok' | 'failed' | 'refused' | 'skipped' | 'dry-run';
   /** What ran, as written (see StepOutcome.command). */
   readonly command: string;
   /** Where it ran (a URL, a DSN), unmasked. */

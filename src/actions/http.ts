@@ -3,7 +3,8 @@
  * made with undici, the answer shown as curl shows it: the status line and headers for `-I`, the
  * status line and the body otherwise, the `-w` text after. A pipe after the request (`| jq …`) is
  * not applied, and the outcome says so; files are never written (`-o file`). In read mode only GET,
- * HEAD and OPTIONS go out: a request with a body or another method is refused.
+ * HEAD and OPTIONS go out: a request with a body or another method is refused. Parameters fill the
+ * URL's path and query only, percent-encoded; a dry run shows the request and sends nothing.
  */
 import { STATUS_CODES } from 'node:http';
 import { type Dispatcher, request as send } from 'undici';
@@ -12,6 +13,7 @@ import { Capture, type Piece } from '../exec/capture.ts';
 import { agentPool, REDIRECT_STATUSES, redirected } from '../probes/http.ts';
 import { abortMessage } from '../probes/probe.ts';
 import { parseShell } from '../runbook/import/shell.ts';
+import { fillUrl, fillWord } from './bind.ts';
 import { type Executor, failure, refusal, type Unreadable } from './executor.ts';
 import { joinPieces } from './output.ts';
 import { endpointOf } from './services.ts';
@@ -58,7 +60,10 @@ export function httpExecutor(): Executor {
       const read = readRequest(request.step.run, variables(request.env), baseUrl(request));
       if ('refused' in read) return refusal(read.command, read.refused);
       if ('failed' in read) return failure(read.command, read.failed);
-      const { command, request: curl } = read;
+      const { params } = request;
+      const command = fillWord(read.command, params, encodeURIComponent);
+      // Parameters go into the path and query only, encoded: they can neither add a header nor change the host.
+      const curl = { ...read.request, url: fillUrl(read.request.url, params) };
       const extra = { target: curl.url, notes: curl.notes, secrets: curl.secrets };
       if (context.mode === 'read' && !READ_METHODS.has(curl.method)) {
         return refusal(
@@ -66,6 +71,15 @@ export function httpExecutor(): Executor {
           `${curl.method} may change state: a read step sends only GET, HEAD or OPTIONS`,
           extra,
         );
+      }
+      if (context.dryRun) {
+        const body = curl.body === undefined ? '' : ` with a body of ${Buffer.byteLength(curl.body)} bytes`;
+        return {
+          command,
+          ...extra,
+          status: 'dry-run',
+          output: [`would send: ${curl.method} ${curl.url}${body}\n`],
+        };
       }
       const limit =
         curl.maxTimeMs === undefined

@@ -13,7 +13,7 @@ import { type Execution, type Executor, failure, refusal } from './executor.ts';
 import { httpExecutor } from './http.ts';
 import { manualExecutor } from './manual.ts';
 import { redact } from './output.ts';
-import { redisExecutor } from './redis.ts';
+import { deletePipeline, redisExecutor } from './redis.ts';
 import { endpointSecrets, passwordOf } from './services.ts';
 import { type ProcessOptions, shellExecutor } from './shell.ts';
 import { sqlExecutor } from './sql.ts';
@@ -118,12 +118,13 @@ export async function runDiagnosis(
 
 /**
  * executorKind gives the executor of a step: its kind, except that a shell or docker step that is
- * one `psql … -c` or one `redis-cli …` command goes to the sql or redis executor, which hold it
- * read-only without a shell.
+ * one `psql … -c` or one `redis-cli …` command (or `redis-cli --scan --pattern P | xargs redis-cli
+ * del`) goes to the sql or redis executor, which hold it read-only without a shell.
  */
 export function executorKind(step: Pick<StepInput, 'kind' | 'run'>): StepKind {
   if (step.kind !== 'shell' && step.kind !== 'docker') return step.kind;
   const text = step.run.trim();
+  if (deletePipeline(text) !== undefined) return 'redis';
   const { commands, end } = parseShell(text, 0);
   if (commands.length !== 1 || text.slice(end).trim() !== '') return step.kind;
   const program = commands[0]!.words[0];
@@ -146,7 +147,9 @@ async function gateAndRun(
   const finish = (execution: Execution, status: StepStatus = execution.status): StepOutcome =>
     outcomeOf(execution, status, kind, request, [...secrets, ...(execution.secrets ?? [])], startedAt, start);
 
-  if (step.risk !== 'read') {
+  const mode = request.mode ?? 'read';
+  const dryRun = request.dryRun === true;
+  if (mode === 'read' && step.risk !== 'read' && !dryRun) {
     return finish(
       refusal(
         written,
@@ -161,7 +164,9 @@ async function gateAndRun(
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
   if (deadline.aborted) return finish(failure(written, 'aborted before it started'));
   const context = {
-    mode: 'read' as const,
+    // A dry run shows what the step would do when run for real, so it reads the step in the mode it would run in.
+    mode: dryRun && step.risk !== 'read' ? 'write' : mode,
+    dryRun,
     signal: deadline,
     timeoutMs,
     outputCap: request.outputCap ?? DEFAULT_OUTPUT_CAP,

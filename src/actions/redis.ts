@@ -4,16 +4,23 @@
  * `1) "a"`, `(nil)`). In read mode only commands on an allowlist of readers go out, checked on the
  * command and, for container commands, on the subcommand (CONFIG GET yes, CONFIG SET no), so a
  * FLUSHDB labelled `read` by mistake is refused here whatever the label says.
+ *
+ * In write mode any command goes out. `redis-cli --scan --pattern P | xargs redis-cli del` (or `KEYS
+ * P | xargs … del`) is read as one step and run here without a shell: SCAN, then DEL or UNLINK in
+ * batches, so key names are never split by xargs. Parameters become whole arguments, never split. A
+ * dry run sends nothing that changes data: it counts what a deletion would remove (blast.ts).
  */
 import type { Redis } from 'ioredis';
 import { describeError } from '../errors.ts';
 import { Capture } from '../exec/capture.ts';
 import { redisClients } from '../probes/redis.ts';
-import { parseShell } from '../runbook/import/shell.ts';
+import { type Command, parseShell } from '../runbook/import/shell.ts';
+import { fillArgv, fillWord, hasParams } from './bind.ts';
+import { type RedisDeletion, redisBlast } from './blast.ts';
 import { type Executor, failure, refusal, type Unreadable } from './executor.ts';
 import { endpointOf, passwordForms } from './services.ts';
 import type { StepRequest } from './step.ts';
-import { displayWords, expand, type Vars, variables } from './words.ts';
+import { displayWords, expand, quoteWord, type Vars, variables } from './words.ts';
 
 /** READ_COMMANDS are the commands a read step may send; a list names the subcommands allowed. */
 const READ_COMMANDS: Readonly<Record<string, true | readonly string[]>> = {
@@ -89,6 +96,8 @@ export interface RedisStep {
   /** The command and its arguments; empty with `scan` for `redis-cli --scan`. */
   readonly argv: readonly string[];
   readonly scan?: { readonly pattern?: string };
+  /** `… --scan --pattern P | xargs redis-cli del`: the keys matching `pattern` are removed with `command`. */
+  readonly deleteMatches?: { readonly pattern: string; readonly command: 'DEL' | 'UNLINK' };
   readonly secrets: readonly string[];
 }
 
@@ -98,9 +107,10 @@ export function redisExecutor(): Executor {
   return {
     kind: 'redis',
     async run(request, context) {
-      const read = readRedis(request, variables(request.env));
-      if ('refused' in read) return refusal(read.command, read.refused);
-      if ('failed' in read) return failure(read.command, read.failed);
+      const written = readRedis(request, variables(request.env));
+      if ('refused' in written) return refusal(written.command, written.refused);
+      if ('failed' in written) return failure(written.command, written.failed);
+      const read = withParams(written, request.params);
       const extra = { target: read.url, secrets: read.secrets };
       const name = (read.argv[0] ?? '').toUpperCase();
       if (context.mode === 'read' && read.scan === undefined) {
@@ -108,8 +118,22 @@ export function redisExecutor(): Executor {
         if (why) return refusal(read.command, why, extra);
       }
       const output = new Capture(context.outputCap + READ_SLACK, 'head');
+      if (context.dryRun) {
+        const deletion: RedisDeletion = read.deleteMatches ?? { argv: read.argv };
+        try {
+          const blast = await clients.use(read.url, context.timeoutMs, context.signal, (client) =>
+            redisBlast(client, deletion),
+          );
+          output.write(`would send to ${read.url}: ${read.command}\n`);
+          if (blast !== undefined) output.write(`${blast}\n`);
+          return { ...extra, command: read.command, status: 'dry-run', output: output.pieces() };
+        } catch (error) {
+          return failure(read.command, describeError(error), extra);
+        }
+      }
       try {
         const answered = await clients.use(read.url, context.timeoutMs, context.signal, async (client) => {
+          if (read.deleteMatches !== undefined) return deleteKeys(client, read.deleteMatches, output);
           if (read.scan !== undefined) return scanKeys(client, read.scan.pattern, output);
           const [command, ...args] = read.argv;
           try {
@@ -147,6 +171,69 @@ export function readProblem(argv: readonly string[]): string | undefined {
     return `${name} ${sub || '(no subcommand)'} is not a read command: a read step may send ${allowed.map((s) => `${name} ${s}`).join(', ')}`;
   }
   return undefined;
+}
+
+/** withParams fills a step's parameters into its arguments and pattern, each one argument whatever it holds; the command name is never filled. */
+function withParams(read: RedisStep, params: StepRequest['params']): RedisStep {
+  if (!hasParams(params)) return read;
+  const pattern = (text: string | undefined) => (text === undefined ? undefined : fillWord(text, params));
+  return {
+    ...read,
+    command: fillWord(read.command, params, quoteWord),
+    argv: fillArgv(read.argv, params),
+    ...(read.scan ? { scan: { pattern: pattern(read.scan.pattern) } } : {}),
+    ...(read.deleteMatches
+      ? { deleteMatches: { ...read.deleteMatches, pattern: fillWord(read.deleteMatches.pattern, params) } }
+      : {}),
+  };
+}
+
+/** deleteKeys removes the keys matching a pattern, SCAN by SCAN, and prints how many went as redis-cli would. */
+async function deleteKeys(
+  client: Redis,
+  deletion: NonNullable<RedisStep['deleteMatches']>,
+  output: Capture,
+): Promise<undefined> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', deletion.pattern, 'COUNT', SCAN_COUNT);
+    if (keys.length > 0) deleted += Number(await client.call(deletion.command, ...keys));
+    cursor = next;
+  } while (cursor !== '0');
+  output.write(`(integer) ${deleted}\n`);
+  return undefined;
+}
+
+/**
+ * deletePipeline reads `redis-cli [opts] --scan --pattern P | xargs [-r] redis-cli [same opts] del`
+ * (or `KEYS P` on the left, `unlink` on the right): the left command, the pattern and the deletion;
+ * undefined for any other line, or when the two sides do not name the same server.
+ */
+export function deletePipeline(
+  text: string,
+): { readonly source: string; readonly command: 'DEL' | 'UNLINK' } | undefined {
+  const { commands, end } = parseShell(text.trim(), 0);
+  if (commands.length !== 2 || text.trim().slice(end).trim() !== '') return undefined;
+  const [left, right] = commands as [Command, Command];
+  if (!right.piped || [left, right].some((c) => c.redirects.length > 0 || c.substitutions.length > 0))
+    return undefined;
+  if (left.words[0] !== 'redis-cli' || right.words[0] !== 'xargs') return undefined;
+  let at = 1;
+  while (right.words[at] === '-r' || right.words[at] === '--no-run-if-empty') at++;
+  if (right.words[at] === '-n' || right.words[at] === '-L') at += 2;
+  const tool = right.words.slice(at);
+  const command = (tool.at(-1) ?? '').toUpperCase();
+  if (tool[0] !== 'redis-cli' || (command !== 'DEL' && command !== 'UNLINK')) return undefined;
+  const options = tool.slice(1, -1);
+  const scan = left.words.indexOf('--scan');
+  const keys = left.words.findIndex((word, index) => index > 0 && word.toUpperCase() === 'KEYS');
+  const server = scan > 0 ? left.words.slice(1).filter((_, i) => i + 1 !== scan) : left.words.slice(1, keys);
+  const leftOptions =
+    scan > 0 ? server.filter((word, i) => word !== '--pattern' && server[i - 1] !== '--pattern') : server;
+  if (scan < 0 && (keys < 0 || keys !== left.words.length - 2)) return undefined;
+  if (leftOptions.join('\0') !== options.join('\0')) return undefined;
+  return { source: displayWords(left.words), command };
 }
 
 async function scanKeys(client: Redis, pattern: string | undefined, output: Capture): Promise<undefined> {
@@ -228,6 +315,25 @@ const HEAVY = new Set([
  */
 export function readRedis(request: StepRequest, vars: Vars): RedisStep | Unreadable {
   const text = request.step.run.trim();
+  const pipeline = deletePipeline(text);
+  if (pipeline !== undefined) {
+    const left = readRedis({ ...request, step: { ...request.step, run: pipeline.source } }, vars);
+    const command = parseShell(text, 0)
+      .commands.map((c) => displayWords(c.words))
+      .join(' | ');
+    if ('refused' in left || 'failed' in left) return { ...left, command };
+    const { scan, ...server } = left;
+    const pattern = scan ? scan.pattern : left.argv[1];
+    if (pattern === undefined)
+      return { command, refused: 'redis-cli --scan without --pattern would delete every key: write FLUSHDB' };
+    // No `scan` here: the step is a deletion, checked as DEL or UNLINK in read mode.
+    return {
+      ...server,
+      command,
+      argv: [pipeline.command],
+      deleteMatches: { pattern, command: pipeline.command },
+    };
+  }
   const { commands, end } = parseShell(text, 0);
   const line = commands[0];
   const words = line?.words ?? [];

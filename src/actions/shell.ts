@@ -13,15 +13,21 @@
  *   the group gets SIGTERM, then SIGKILL after a grace; what it leaves running after a normal exit
  *   is stopped the same way.
  * - stdout and stderr are merged and kept in fixed memory, the first and the last halves.
+ * - Parameters are filled inside argv elements, never split nor re-read; a line run by `/bin/sh -c`
+ *   reads each one from a `VIGIE_PARAM_NAME` variable expanded inside double quotes (bind.ts).
+ * - In write mode the classifier's reading does not stop the step: the caller passed its gate. A dry
+ *   run shows the argv (or the script and its parameter variables) and starts nothing.
  */
 import { Capture } from '../exec/capture.ts';
 import { runProcess } from '../exec/run.ts';
 import { abortMessage } from '../probes/probe.ts';
 import { classifyStep } from '../runbook/import/classify.ts';
 import { parseShell } from '../runbook/import/shell.ts';
+import { fillArgv, fillWord, hasParams, shellWithParams } from './bind.ts';
 import { type Execution, type ExecutionContext, type Executor, failure, refusal } from './executor.ts';
+import { capture } from './output.ts';
 import type { StepRequest } from './step.ts';
-import { simpleCommand, variables } from './words.ts';
+import { displayWords, quoteWord, simpleCommand, variables } from './words.ts';
 
 const READ_SLACK = 4096;
 const OTHER_USER = new Set(['sudo', 'su', 'doas', 'pkexec', 'runuser']);
@@ -51,7 +57,8 @@ async function runStep(
   killGraceMs: number | undefined,
 ): Promise<Execution> {
   const text = request.step.run.trim();
-  const command = text;
+  const { params } = request;
+  const command = hasParams(params) ? fillWord(text, params, quoteWord) : text;
   if (text === '') return refusal(command, 'no command to run');
   if (context.mode === 'read') {
     const seen = classifyStep(text);
@@ -62,25 +69,38 @@ async function runStep(
   const vars = variables(request.env);
   const simple = simpleCommand(text, vars);
   let argv: string[];
+  let paramEnv: Record<string, string> = {};
   if ('feature' in simple) {
     if (!request.allowShell) {
       return refusal(command, `pipeline: run by hand or split into steps (${simple.feature} needs a shell)`);
     }
     const other = otherUser(text);
     if (other) return refusal(command, sudoReason(other));
-    argv = ['/bin/sh', '-c', text];
+    const script = shellWithParams(text, params);
+    argv = ['/bin/sh', '-c', script.script];
+    paramEnv = script.env;
   } else {
     if (simple.missing.length > 0) {
       const names = [...new Set(simple.missing)].map((name) => `$${name}`).join(', ');
       return failure(command, `the step uses ${names}, which is not set`);
     }
-    argv = simple.argv;
+    argv = fillArgv(simple.argv, params);
     const program = argv[0];
     if (program === undefined) return refusal(command, 'no command to run');
     if (OTHER_USER.has(program)) return refusal(command, sudoReason(program));
   }
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(vars)) if (value !== undefined) env[name] = value;
+  Object.assign(env, paramEnv);
+  if (context.dryRun) {
+    const lines = [`would run: ${displayWords(argv)}`];
+    for (const [name, value] of Object.entries(paramEnv)) lines.push(`  with ${name}=${quoteWord(value)}`);
+    return {
+      command,
+      status: 'dry-run',
+      output: capture(`${lines.join('\n')}\n`, context.outputCap, 'head'),
+    };
+  }
   return execute(command, argv, env, context, killGraceMs);
 }
 

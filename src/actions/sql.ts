@@ -9,11 +9,18 @@
  * end the transaction or change the session are refused, and so are the functions that act on the
  * server without writing (pg_terminate_backend, set_config, …). The transaction is rolled back and
  * the connection closed after every run.
+ *
+ * In write mode the statements run in one ordinary transaction, committed when all succeed, under the
+ * same statement_timeout. Parameters are bind parameters (`$1`), their values sent apart from the SQL.
+ * A dry run measures, in a READ ONLY transaction, what a DELETE, UPDATE or pg_terminate_backend would
+ * touch (blast.ts), and changes nothing.
  */
 import pg from 'pg';
 import { describeError } from '../errors.ts';
 import { abortable, abortMessage } from '../probes/probe.ts';
 import { parseShell } from '../runbook/import/shell.ts';
+import { type BoundSql, bindSql, fillWord, hasParams, sqlLiteral } from './bind.ts';
+import { describeSqlBlast, sqlBlast } from './blast.ts';
 import {
   type Execution,
   type ExecutionContext,
@@ -87,20 +94,35 @@ export function sqlExecutor(): Executor {
       if ('refused' in read) return refusal(read.command, read.refused);
       if ('failed' in read) return failure(read.command, read.failed);
       const secrets = [passwordOf(read.dsn)].filter((value): value is string => value !== undefined);
-      if (context.mode === 'read') {
-        const why = readOnlyProblem(read.statements);
+      const notes: string[] = [];
+      let statements = read.statements;
+      if (context.mode === 'write') {
+        statements = withoutOwnTransaction(statements, notes);
+        const why = writeProblem(statements);
+        if (why) return refusal(read.command, why, { target: read.dsn, secrets });
+      } else {
+        const why = readOnlyProblem(statements);
         if (why) return refusal(read.command, why, { target: read.dsn, secrets });
       }
+      const bound: BoundSql[] = [];
+      for (const statement of statements) {
+        const bind = bindSql(statement, request.params);
+        if ('problem' in bind) return refusal(read.command, bind.problem, { target: read.dsn, secrets });
+        bound.push(bind);
+      }
+      const command = shownCommand(request, read, bound);
+      const writing = context.mode === 'write' && !context.dryRun;
       const client = new pg.Client({
         connectionString: read.dsn,
         connectionTimeoutMillis: context.timeoutMs,
-        application_name: 'vigie-diagnosis',
-        options: '-c default_transaction_read_only=on',
+        application_name: writing ? 'vigie-action' : 'vigie-diagnosis',
+        ...(writing ? {} : { options: '-c default_transaction_read_only=on' }),
       });
       client.on('error', () => {}); // a dropped connection ends this run only, reported by the query
       open.add(client);
       try {
-        return { ...(await runStatements(client, read, context)), secrets };
+        const ran = await runStatements(client, { ...read, command, statements }, bound, context);
+        return { ...ran, secrets, notes: [...notes, ...(ran.notes ?? [])] };
       } finally {
         open.delete(client);
         await closeClient(client, context.signal.aborted);
@@ -127,6 +149,41 @@ export function readOnlyProblem(statements: readonly string[]): string | undefin
   return undefined;
 }
 
+/** writeProblem says why a statement may not run in a write step, or undefined when all may. */
+export function writeProblem(statements: readonly string[]): string | undefined {
+  for (const statement of statements) {
+    const code = withoutComments(statement).trim();
+    if (code.startsWith('\\')) return `psql meta-command \`${code}\` is not SQL: run it by hand`;
+    const keyword = /^[A-Za-z]+/.exec(code)?.[0]?.toUpperCase() ?? '';
+    if (SESSION_CONTROL[keyword] === 'controls the transaction') {
+      return `${keyword} inside the step: Vigie runs a write step in one transaction of its own, committed when every statement succeeds`;
+    }
+  }
+  return undefined;
+}
+
+/** withoutOwnTransaction drops the step's own `BEGIN; … COMMIT;` around its statements: Vigie's transaction replaces it. */
+function withoutOwnTransaction(statements: readonly string[], notes: string[]): readonly string[] {
+  const first = withoutComments(statements[0] ?? '').trim();
+  const last = withoutComments(statements.at(-1) ?? '').trim();
+  if (
+    statements.length > 2 &&
+    /^(?:BEGIN|START\s+TRANSACTION)(?:\s+(?:WORK|TRANSACTION))?$/i.test(first) &&
+    /^(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?$/i.test(last)
+  ) {
+    notes.push("the step's BEGIN … COMMIT was replaced by Vigie's own transaction");
+    return statements.slice(1, -1);
+  }
+  return statements;
+}
+
+/** shownCommand is the step as run, each parameter shown as a SQL literal, for the timeline. */
+function shownCommand(request: StepRequest, read: SqlStep, bound: readonly BoundSql[]): string {
+  if (!hasParams(request.params)) return read.command;
+  if (read.command === request.step.run.trim()) return bound.map((b) => b.shown).join(';\n');
+  return fillWord(read.command, request.params, sqlLiteral);
+}
+
 function withoutComments(statement: string): string {
   return statement.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
 }
@@ -138,6 +195,7 @@ function withoutLiterals(statement: string): string {
 async function runStatements(
   client: pg.Client,
   read: SqlStep,
+  bound: readonly BoundSql[],
   context: ExecutionContext,
 ): Promise<Execution> {
   const start = performance.now();
@@ -155,15 +213,22 @@ async function runStatements(
     // A little under the deadline, so that the server says why it stopped rather than a dropped socket.
     const left = timeoutMs - (performance.now() - start);
     const remaining = Math.max(1, Math.floor(left - Math.min(100, left / 10)));
-    await abortable(client.query('BEGIN READ ONLY'), signal, () => {});
+    const writing = context.mode === 'write' && !context.dryRun;
+    await abortable(client.query(writing ? 'BEGIN' : 'BEGIN READ ONLY'), signal, () => {});
     await abortable(client.query(`SET LOCAL statement_timeout = ${remaining}`), signal, () => {});
     // The first query fixes the transaction's mode: from here PostgreSQL refuses `SET transaction_read_only = off`.
-    await abortable(client.query('SELECT 1'), signal, () => {});
-    for (const statement of read.statements) {
-      const result = await abortable(query(client, statement), signal, () => {});
+    if (!writing) await abortable(client.query('SELECT 1'), signal, () => {});
+    if (context.dryRun) {
+      await abortable(measure(client, read, bound, blocks), signal, () => {});
+      const output = capture(blocks.join('\n'), context.outputCap + READ_SLACK, 'head');
+      return { ...base, status: 'dry-run', output };
+    }
+    for (const statement of bound) {
+      const result = await abortable(query(client, statement.text, statement.values), signal, () => {});
       blocks.push(renderResult(result));
       truncated ||= result.truncated;
     }
+    if (writing) await abortable(client.query('COMMIT'), signal, () => {});
     const output = capture(blocks.join('\n'), context.outputCap + READ_SLACK, 'head');
     return { ...base, status: 'ok', output, truncated };
   } catch (error) {
@@ -178,6 +243,32 @@ async function runStatements(
     }
     return failure(read.command, describeError(error), ran);
   }
+}
+
+/** measure writes what a dry run would run, and the blast radius of each statement that has one, into `blocks`. */
+async function measure(
+  client: pg.Client,
+  read: SqlStep,
+  bound: readonly BoundSql[],
+  blocks: string[],
+): Promise<void> {
+  blocks.push(`would run on ${serverName(read.dsn)}, in one transaction:`);
+  for (const statement of bound) {
+    blocks.push(`  ${statement.shown.replaceAll('\n', '\n  ')};`);
+    const probe = sqlBlast(statement.text, statement.values);
+    if (!probe) continue;
+    await client.query('SAVEPOINT blast');
+    try {
+      const result = await query(client, probe.text, probe.values);
+      blocks.push(describeSqlBlast(probe, result.rows));
+      if (probe.table === undefined && result.rows.length > 0) blocks.push(renderResult(result));
+    } catch (error) {
+      // A probe that fails (a table that does not exist yet) leaves the reach unknown, not the dry run failed.
+      await client.query('ROLLBACK TO SAVEPOINT blast');
+      blocks.push(`blast radius unknown: ${describeError(error)}`);
+    }
+  }
+  if (bound.length > 1) blocks.push('(each count ignores what the statements before it would change)');
 }
 
 interface Rows {
@@ -239,9 +330,16 @@ class LimitedQuery extends pg.Query {
   }
 }
 
-function query(client: pg.Client, text: string): Promise<Rows> {
+function query(client: pg.Client, text: string, values: readonly string[] = []): Promise<Rows> {
   return new Promise((resolve, reject) => {
-    const config = { text, rowMode: 'array', rows: BATCH_ROWS, queryMode: 'extended', types: RAW_TEXT };
+    const config = {
+      text,
+      values: [...values],
+      rowMode: 'array',
+      rows: BATCH_ROWS,
+      queryMode: 'extended',
+      types: RAW_TEXT,
+    };
     const submitted: LimitedQuery = new LimitedQuery(config as pg.QueryConfig, (error, result) => {
       if (error) return reject(error);
       const answer = result as unknown as pg.QueryArrayResult<(string | null)[]>;

@@ -5,6 +5,7 @@
  * (redacted and capped), how it ended and a hash of the stored output.
  */
 import type { Service, Step, StepKind } from '../runbook/schema.ts';
+import type { Mode } from './executor.ts';
 
 /** DEFAULT_TIMEOUT_MS is how long a step may run when the request does not say (10 s). */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -35,14 +36,24 @@ export interface StepRequest {
   readonly allowShell: boolean;
   /** The wall clock stamped on `startedAt`; Date.now when absent. */
   readonly now?: () => number;
+  /**
+   * The step's parameters by name (TENANT_UUID, PID), validated by the caller. They reach the step as
+   * values, never as code: SQL bind parameters, one argv element, one Redis argument, an encoded URL part.
+   */
+  readonly params?: Readonly<Record<string, string>>;
+  /** `write` runs a step of any risk as written; the caller has passed its risk gate. `read` when absent. */
+  readonly mode?: Mode;
+  /** Show what would run (parameters filled in, blast radius measured) and change nothing. */
+  readonly dryRun?: boolean;
 }
 
 /**
  * StepStatus says how a step ended: `ok`; `failed` (it ran and failed, or could not reach its
  * target); `timeout` (cut at its limit); `refused` (Vigie would not run it: its risk, a command it
- * cannot keep read-only, a pipeline without the shell); `skipped` (nothing to run: prose for a person).
+ * cannot keep read-only, a pipeline without the shell); `skipped` (nothing to run: prose for a person);
+ * `dry-run` (asked not to run: the outcome shows what would have run and what it would touch).
  */
-export type StepStatus = 'ok' | 'failed' | 'timeout' | 'refused' | 'skipped';
+export type StepStatus = 'ok' | 'failed' | 'timeout' | 'refused' | 'skipped' | 'dry-run';
 
 /** StepOutcome is one step's record for the incident timeline; every text in it is redacted. */
 export interface StepOutcome {

@@ -94,7 +94,13 @@ describe('shell executor', () => {
         secrets: [],
         allowShell: false,
       },
-      { mode: 'read', signal: new AbortController().signal, timeoutMs: 5000, outputCap: 65536 },
+      {
+        mode: 'read',
+        dryRun: false,
+        signal: new AbortController().signal,
+        timeoutMs: 5000,
+        outputCap: 65536,
+      },
     );
     assert.equal(direct.status, 'refused');
     assert.match(
