@@ -23,6 +23,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { ActionService } from '../actions/service.ts';
 import type { CheckBoard } from '../engine/board.ts';
 import type { Pipeline } from '../engine/pipeline.ts';
 import type { Clock } from '../engine/scheduler.ts';
@@ -33,6 +34,7 @@ import type { ObservationStore } from '../store/store.ts';
 import { type AuthFailure, makeGuard } from './auth.ts';
 import type { EventHub } from './events.ts';
 import type { Metrics } from './metrics.ts';
+import { registerActionRoutes } from './routes-actions.ts';
 import { registerIncidentRoutes } from './routes-incidents.ts';
 import { registerSystemRoutes } from './routes-system.ts';
 
@@ -52,6 +54,7 @@ export type ApiLog = (
 /** ApiOptions are what the API serves. */
 export interface ApiOptions {
   readonly pipeline: Pipeline;
+  readonly actions: ActionService;
   readonly board: CheckBoard;
   readonly observations: ObservationStore;
   readonly hub: EventHub;
@@ -156,6 +159,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const context: RouteContext = { app, zod: app.withTypeProvider<ZodTypeProvider>(), guard, options };
   registerSystemRoutes(context);
   registerIncidentRoutes(context);
+  registerActionRoutes(context);
   await options.web?.(app);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

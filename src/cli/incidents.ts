@@ -19,14 +19,14 @@ export interface Output {
 
 type Command = (args: string[], io: Output) => Promise<number>;
 
-const CONNECTION = {
+export const CONNECTION = {
   url: { type: 'string', default: process.env.VIGIE_URL ?? 'http://127.0.0.1:8080' },
   token: { type: 'string', default: process.env.VIGIE_TOKEN },
   json: { type: 'boolean' },
 } as const;
 
 /** call sends one API request and gives the JSON answer, or throws the API's error as a VigieError. */
-async function call(
+export async function call(
   base: string,
   token: string | undefined,
   method: 'GET' | 'POST' | 'DELETE',
@@ -60,7 +60,8 @@ async function call(
     );
   }
   const text = await response.body.text();
-  const answer: unknown = text === '' ? {} : JSON.parse(text);
+  const json = String(response.headers['content-type'] ?? '').includes('json');
+  const answer: unknown = !json ? text : text === '' ? {} : JSON.parse(text);
   if (response.statusCode >= 400) {
     const error = (answer as { error?: { code?: string; message?: string; fix?: string } }).error ?? {};
     throw new VigieError(

@@ -13,6 +13,7 @@ import { InvalidRunbook, readRunbookFile } from '../runbook/read.ts';
 import { maskSecrets } from '../runbook/secrets.ts';
 import { formatTable, summarise } from '../runbook/show.ts';
 import { toYaml } from '../runbook/write.ts';
+import { actionCommands } from './actions.ts';
 import { incidentCommands } from './incidents.ts';
 
 const USAGE = `Usage: vigie <command> [options]
@@ -30,6 +31,10 @@ Commands:
                                             silence alerts whose labels match (alert=api-down)
   token create --role viewer|responder|admin [--name N] [--store vigie.sqlite] | list | revoke ID
                                             API tokens, stored hashed
+  run SCENARIO --step ID|N [--incident INC-1] [--param NAME=VALUE]… [--dry-run] [--confirm TEXT]
+                                            run a scenario step through its risk gate
+  approve RUN [--confirm TEXT]              approve another responder's waiting run
+  postmortem INC-1 [-o FILE]                draft the incident's post-mortem (Markdown)
   help                                      print this help
 `;
 
@@ -66,6 +71,7 @@ const YAML_HEADER = (file: string): string =>
 
 const commands: Record<string, Command> = {
   ...incidentCommands,
+  ...actionCommands,
   async import(args, io) {
     const { values, positionals } = parseArgs({
       args,

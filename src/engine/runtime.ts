@@ -4,6 +4,8 @@
  * incident pipeline with its channels and diagnosis, and the HTTP API. Tests start it in-process on
  * port 0; the CLI starts it and waits for a signal.
  */
+import { createExecutors } from '../actions/index.ts';
+import { ActionService } from '../actions/service.ts';
 import { buildApi, type Readiness } from '../api/app.ts';
 import { EventHub } from '../api/events.ts';
 import { createMetrics, type Metrics } from '../api/metrics.ts';
@@ -202,7 +204,21 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     () => buildStatus({ runbook: options.runbook, observations, incidents, now: clock.now(), mask }),
     10_000,
   );
+  const executors = createExecutors();
+  const actions = new ActionService({
+    runbook,
+    store: incidents,
+    executors,
+    services: runbook.services ?? {},
+    env: options.env,
+    secrets,
+    // A responder asked for this step and its gate let it through: shell steps run (as argv).
+    allowShell: true,
+    now: () => clock.now(),
+    mask,
+  });
   const api = await buildApi({
+    actions,
     status,
     web: (app) => {
       registerWeb(app, { title: options.runbook.name });
@@ -239,6 +255,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
       alerting.stop();
       await pipeline.stop();
       await notifiers.close();
+      await executors.close();
       await observations.close();
       incidents.close();
     },

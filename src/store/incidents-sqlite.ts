@@ -3,10 +3,14 @@
  * every statement prepared once. Writes commit synchronously (synchronous = FULL): an incident, a
  * timer or a notification that Vigie is about to act on must survive a power cut, not only a crash.
  */
+import { createHash } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Severity } from '../runbook/schema.ts';
 import {
+  type ActionRun,
+  type ActionRunStatus,
   type AlertRecord,
+  type AuditEntry,
   type Incident,
   type IncidentQuery,
   type IncidentStatus,
@@ -270,11 +274,49 @@ function prepare(db: DatabaseSync) {
     tokens: q('SELECT * FROM tokens ORDER BY created_at'),
     revokeToken: q('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     tokenById: q('SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL'),
+    addActionRun:
+      q(`INSERT INTO action_runs (incident_seq, scenario, step_index, step_id, risk, run_text, params_json,
+      dry_run, requested_by, requested_at, status, approved_by, reasons_json, outcome_json, finished_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+    actionRun: q('SELECT * FROM action_runs WHERE id = ?'),
+    actionRuns: q('SELECT * FROM action_runs WHERE incident_seq = ? ORDER BY id'),
+    updateActionRun:
+      q(`UPDATE action_runs SET status = ?, approved_by = ?, reasons_json = ?, outcome_json = ?,
+      finished_at = ? WHERE id = ? RETURNING *`),
+    addApproval: q('INSERT INTO approvals (run_id, by, at) VALUES (?, ?, ?)'),
+    approvals: q('SELECT by, at FROM approvals WHERE run_id = ? ORDER BY id'),
+    lastAudit: q('SELECT hash FROM audit ORDER BY id DESC LIMIT 1'),
+    appendAudit: q(
+      'INSERT INTO audit (at, actor, action, incident_seq, detail_json, hash) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+    ),
+    audit: q('SELECT * FROM audit WHERE (? IS NULL OR incident_seq = ?) ORDER BY id DESC LIMIT ?'),
     addSession: q(
       'INSERT INTO sessions (hash, token_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
     ),
     session: q('SELECT * FROM sessions WHERE hash = ? AND expires_at > ?'),
     deleteSession: q('DELETE FROM sessions WHERE hash = ? OR expires_at <= ?'),
+  };
+}
+
+function toActionRun(row: Row): ActionRun {
+  const seq = optional<number>(row.incident_seq);
+  return {
+    id: row.id as number,
+    ...(seq === undefined ? {} : { incidentId: incidentId(seq) }),
+    scenario: row.scenario as string,
+    stepIndex: row.step_index as number,
+    ...(row.step_id === null ? {} : { stepId: row.step_id as string }),
+    risk: row.risk as string,
+    run: row.run_text as string,
+    params: parsed<Record<string, string>>(row.params_json) ?? {},
+    dryRun: row.dry_run === 1,
+    requestedBy: row.requested_by as string,
+    requestedAt: row.requested_at as number,
+    status: row.status as ActionRunStatus,
+    ...(row.approved_by === null ? {} : { approvedBy: row.approved_by as string }),
+    ...(row.reasons_json === null ? {} : { reasons: parsed<string[]>(row.reasons_json) }),
+    ...(row.outcome_json === null ? {} : { outcome: parsed(row.outcome_json) }),
+    ...(row.finished_at === null ? {} : { finishedAt: row.finished_at as number }),
   };
 }
 
@@ -599,6 +641,103 @@ class SqliteIncidentStore implements IncidentStore {
 
   revokeToken(id: string, at: number): boolean {
     return Number(this.sql.revokeToken.run(at, id).changes) > 0;
+  }
+
+  addActionRun(run: Omit<ActionRun, 'id'>): ActionRun {
+    const row = this.sql.addActionRun.get(
+      run.incidentId === undefined ? null : seqOf(run.incidentId),
+      run.scenario,
+      run.stepIndex,
+      run.stepId ?? null,
+      run.risk,
+      run.run,
+      JSON.stringify(run.params),
+      run.dryRun ? 1 : 0,
+      run.requestedBy,
+      run.requestedAt,
+      run.status,
+      run.approvedBy ?? null,
+      json(run.reasons),
+      json(run.outcome),
+      run.finishedAt ?? null,
+    ) as Row;
+    return toActionRun(row);
+  }
+
+  actionRun(id: number): ActionRun | undefined {
+    const row = this.sql.actionRun.get(id) as Row | undefined;
+    return row ? toActionRun(row) : undefined;
+  }
+
+  actionRuns(id: string): ActionRun[] {
+    const seq = incidentSeq(id);
+    return seq === undefined ? [] : (this.sql.actionRuns.all(seq) as Row[]).map(toActionRun);
+  }
+
+  updateActionRun(
+    id: number,
+    change: Partial<Pick<ActionRun, 'status' | 'approvedBy' | 'reasons' | 'outcome' | 'finishedAt'>>,
+  ): ActionRun {
+    const current = this.actionRun(id);
+    if (!current) throw new RangeError(`no action run ${id}`);
+    const next = { ...current, ...change };
+    const row = this.sql.updateActionRun.get(
+      next.status,
+      next.approvedBy ?? null,
+      json(next.reasons),
+      json(next.outcome),
+      next.finishedAt ?? null,
+      id,
+    ) as Row;
+    return toActionRun(row);
+  }
+
+  addApproval(runId: number, by: string, at: number): void {
+    this.sql.addApproval.run(runId, by, at);
+  }
+
+  approvals(runId: number): { by: string; at: number }[] {
+    return (this.sql.approvals.all(runId) as Row[]).map((row) => ({
+      by: row.by as string,
+      at: row.at as number,
+    }));
+  }
+
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'hash'>): AuditEntry {
+    return this.transaction(() => {
+      const previous = ((this.sql.lastAudit.get() as Row | undefined)?.hash as string | undefined) ?? '';
+      const detail = JSON.stringify(entry.detail);
+      const hash = createHash('sha256')
+        .update(
+          `${previous}\n${entry.at}\n${entry.actor}\n${entry.action}\n${entry.incidentId ?? ''}\n${detail}`,
+        )
+        .digest('hex');
+      const row = this.sql.appendAudit.get(
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.incidentId === undefined ? null : seqOf(entry.incidentId),
+        detail,
+        hash,
+      ) as Row;
+      return { ...entry, id: row.id as number, hash };
+    });
+  }
+
+  audit(options: { readonly incidentId?: string; readonly limit?: number } = {}): AuditEntry[] {
+    const seq = options.incidentId === undefined ? null : seqOf(options.incidentId);
+    return (this.sql.audit.all(seq, seq, options.limit ?? 500) as Row[]).map((row) => {
+      const incident = optional<number>(row.incident_seq);
+      return {
+        id: row.id as number,
+        at: row.at as number,
+        actor: row.actor as string,
+        action: row.action as string,
+        ...(incident === undefined ? {} : { incidentId: incidentId(incident) }),
+        detail: parsed<Record<string, unknown>>(row.detail_json) ?? {},
+        hash: row.hash as string,
+      };
+    });
   }
 
   tokenById(id: string): TokenRecord | undefined {

@@ -47,6 +47,7 @@ export const TIMELINE_KINDS = [
   'ack-timeout',
   'resolved',
   'comment',
+  'action',
 ] as const;
 /** TimelineKind is what a timeline entry records. */
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -178,6 +179,52 @@ export interface SessionRecord {
   readonly expiresAt: number;
 }
 
+/** ActionRunStatus is where a requested step stands. */
+export type ActionRunStatus =
+  | 'waiting'
+  | 'running'
+  | 'ok'
+  | 'failed'
+  | 'timeout'
+  | 'refused'
+  | 'skipped'
+  | 'dry-run';
+
+/** ActionRun is one request to run a scenario step, its gate decisions and its outcome. */
+export interface ActionRun {
+  readonly id: number;
+  readonly incidentId?: string;
+  readonly scenario: string;
+  /** 1-based position of the step in the scenario's actions (diagnosis steps follow them). */
+  readonly stepIndex: number;
+  readonly stepId?: string;
+  readonly risk: string;
+  readonly run: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly dryRun: boolean;
+  readonly requestedBy: string;
+  readonly requestedAt: number;
+  readonly status: ActionRunStatus;
+  readonly approvedBy?: string;
+  /** Why it waits or was refused. */
+  readonly reasons?: readonly string[];
+  /** The executor's outcome (redacted output, exit status, timing, output hash). */
+  readonly outcome?: unknown;
+  readonly finishedAt?: number;
+}
+
+/** AuditEntry is one line of the append-only audit log. */
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly incidentId?: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  /** SHA-256 of the previous entry's hash and this entry's content. */
+  readonly hash: string;
+}
+
 /** IncidentQuery filters and pages a list of incidents, newest first. */
 export interface IncidentQuery {
   readonly status?: readonly IncidentStatus[];
@@ -262,6 +309,19 @@ export interface IncidentStore {
   tokens(): TokenRecord[];
   revokeToken(id: string, at: number): boolean;
   tokenById(id: string): TokenRecord | undefined;
+
+  addActionRun(run: Omit<ActionRun, 'id'>): ActionRun;
+  actionRun(id: number): ActionRun | undefined;
+  actionRuns(incidentId: string): ActionRun[];
+  updateActionRun(
+    id: number,
+    change: Partial<Pick<ActionRun, 'status' | 'approvedBy' | 'reasons' | 'outcome' | 'finishedAt'>>,
+  ): ActionRun;
+  addApproval(runId: number, by: string, at: number): void;
+  approvals(runId: number): { by: string; at: number }[];
+  /** appendAudit adds a line to the audit log, chained by hash to the one before. */
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'hash'>): AuditEntry;
+  audit(options?: { readonly incidentId?: string; readonly limit?: number }): AuditEntry[];
 
   addSession(session: SessionRecord): void;
   /** session gives the unexpired session with this hash at `now`. */

@@ -196,6 +196,53 @@ CREATE INDEX incidents_updated ON incidents (updated_at);
 CREATE INDEX outbox_queue ON outbox (incident_seq, channel, id) WHERE status = 'pending';
 `,
   },
+  {
+    version: 4,
+    name: 'action runs, approvals, append-only audit log',
+    // The audit log refuses UPDATE and DELETE at the database itself, and chains each row to the one
+    // before by hash, so a rewritten history shows.
+    sql: `
+CREATE TABLE action_runs (
+  id INTEGER PRIMARY KEY,
+  incident_seq INTEGER,
+  scenario TEXT NOT NULL,
+  step_index INTEGER NOT NULL,
+  step_id TEXT,
+  risk TEXT NOT NULL,
+  run_text TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  approved_by TEXT,
+  reasons_json TEXT,
+  outcome_json TEXT,
+  finished_at INTEGER
+);
+CREATE INDEX action_runs_incident ON action_runs (incident_seq, id);
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  by TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX approvals_run ON approvals (run_id);
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  incident_seq INTEGER,
+  detail_json TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`,
+  },
 ];
 
 /** schemaVersion gives the highest migration recorded in the database, 0 for a new one. */

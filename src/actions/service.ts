@@ -1,0 +1,229 @@
+/**
+ * Running a scenario's steps for a responder, with the gate each step's risk deserves. A request is
+ * stored first (who asked, the step, its parameters), then the gate decides: a step that needs a typed
+ * confirmation, a second person's approval or a backup's success waits, saying what it lacks; an
+ * allowed step runs through the executors and its outcome (redacted output, exit status, timing,
+ * output hash) lands in the run, the incident timeline and the append-only audit log.
+ */
+
+import type { RunbookConfig, Step } from '../runbook/schema.ts';
+import type { ActionRun, ActionRunStatus, IncidentStore } from '../store/incidents.ts';
+import { decide } from './gate.ts';
+import type { Executors } from './index.ts';
+import { validateParams } from './params.ts';
+import type { ServiceEndpoints, StepOutcome } from './step.ts';
+
+/** ActionError is a request that cannot be taken (unknown scenario or step, bad parameters, self-approval). */
+export class ActionError extends Error {
+  readonly status: 'not-found' | 'invalid' | 'conflict';
+  constructor(status: 'not-found' | 'invalid' | 'conflict', message: string) {
+    super(message);
+    this.name = 'ActionError';
+    this.status = status;
+  }
+}
+
+/** ActionRequest is a responder asking to run one step of a scenario. */
+export interface ActionRequest {
+  readonly scenario: string;
+  /** The step: its id, or its 1-based position in the scenario's actions. */
+  readonly step: string | number;
+  readonly incidentId?: string;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly confirmation?: string;
+  readonly dryRun?: boolean;
+  readonly requester: string;
+}
+
+/** ActionContext is what the service runs with. */
+export interface ActionContext {
+  readonly runbook: RunbookConfig;
+  readonly store: IncidentStore;
+  readonly executors: Executors;
+  readonly services: Readonly<Record<string, ServiceEndpoints>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly secrets: readonly string[];
+  readonly allowShell: boolean;
+  readonly now: () => number;
+  readonly mask: (text: string) => string;
+}
+
+const STEP_TIMEOUT_MS = 60_000;
+
+/** ActionService takes step requests and approvals. */
+export class ActionService {
+  private readonly context: ActionContext;
+
+  constructor(context: ActionContext) {
+    this.context = context;
+  }
+
+  /** request stores a request to run a step and runs it if its gate allows. */
+  async request(request: ActionRequest): Promise<ActionRun> {
+    const { store, now } = this.context;
+    const { step, index } = this.stepOf(request.scenario, request.step);
+    if (request.incidentId !== undefined && !store.incident(request.incidentId)) {
+      throw new ActionError('not-found', `no incident ${request.incidentId}`);
+    }
+    const checked = validateParams(step.params ?? {}, request.params ?? {});
+    if (!checked.ok) {
+      throw new ActionError(
+        'invalid',
+        checked.errors.map((error) => `${error.name}: ${error.message}`).join('; '),
+      );
+    }
+    const run = store.transaction(() => {
+      const created = store.addActionRun({
+        ...(request.incidentId === undefined ? {} : { incidentId: request.incidentId }),
+        scenario: request.scenario,
+        stepIndex: index,
+        ...(step.id ? { stepId: step.id } : {}),
+        risk: step.risk,
+        run: this.context.mask(step.run),
+        params: checked.values,
+        dryRun: request.dryRun ?? false,
+        requestedBy: request.requester,
+        requestedAt: now(),
+        status: 'waiting',
+      });
+      this.audit(created, request.requester, 'requested', {
+        step: step.id ?? index,
+        risk: step.risk,
+        params: created.params,
+        dry_run: created.dryRun,
+      });
+      return created;
+    });
+    return this.attempt(run, step, request.confirmation);
+  }
+
+  /** approve records a second person's approval of a waiting run, then runs it if its gate now allows. */
+  async approve(runId: number, approver: string, confirmation?: string): Promise<ActionRun> {
+    const { store, now } = this.context;
+    const run = store.actionRun(runId);
+    if (!run) throw new ActionError('not-found', `no action run ${runId}`);
+    if (run.status !== 'waiting')
+      throw new ActionError('conflict', `run ${runId} is ${run.status}, not waiting`);
+    if (fold(approver) === fold(run.requestedBy)) {
+      throw new ActionError(
+        'conflict',
+        `${approver} asked for run ${runId} and cannot approve it; a second person must`,
+      );
+    }
+    store.transaction(() => {
+      store.addApproval(runId, approver, now());
+      this.audit(run, approver, 'approved', { step: run.stepId ?? run.stepIndex });
+    });
+    const { step } = this.stepOf(run.scenario, run.stepId ?? run.stepIndex);
+    return this.attempt(run, step, confirmation);
+  }
+
+  private async attempt(run: ActionRun, step: Step, confirmation?: string): Promise<ActionRun> {
+    const { store, now } = this.context;
+    const decision = decide({
+      step,
+      requester: run.requestedBy,
+      ...(confirmation === undefined ? {} : { confirmation }),
+      approvals: store.approvals(run.id),
+      backupSucceeded: (id) =>
+        run.incidentId !== undefined &&
+        store
+          .actionRuns(run.incidentId)
+          .some((other) => other.stepId === id && other.status === 'ok' && !other.dryRun),
+      now: now(),
+      dryRun: run.dryRun,
+    });
+    if (!decision.allowed) {
+      return store.transaction(() => {
+        const waiting = store.updateActionRun(run.id, { status: 'waiting', reasons: decision.reasons });
+        this.timeline(
+          waiting,
+          `${run.requestedBy} asked to run ${describe(waiting)} (${run.risk}): ${decision.reasons.join('; ')}`,
+        );
+        return waiting;
+      });
+    }
+    store.updateActionRun(run.id, {
+      status: 'running',
+      ...(decision.approvedBy ? { approvedBy: decision.approvedBy } : {}),
+    });
+    const outcome: StepOutcome = await this.context.executors.runStep(
+      {
+        step,
+        services: this.context.services,
+        env: this.context.env,
+        secrets: this.context.secrets,
+        allowShell: this.context.allowShell,
+        timeoutMs: STEP_TIMEOUT_MS,
+        params: run.params,
+        mode: step.risk === 'read' ? 'read' : 'write',
+        dryRun: run.dryRun,
+      },
+      AbortSignal.timeout(STEP_TIMEOUT_MS + 5000),
+    );
+    const status: ActionRunStatus = outcome.status;
+    return store.transaction(() => {
+      const done = store.updateActionRun(run.id, { status, outcome, finishedAt: now() });
+      const who = decision.approvedBy ? `, approved by ${decision.approvedBy}` : '';
+      this.timeline(
+        done,
+        `${run.dryRun ? 'dry run of' : 'ran'} ${describe(done)} for ${run.requestedBy}${who}: ${status}`,
+        outcome,
+      );
+      this.audit(done, run.requestedBy, run.dryRun ? 'dry-run' : 'ran', {
+        step: run.stepId ?? run.stepIndex,
+        status,
+        ...(decision.approvedBy ? { approved_by: decision.approvedBy } : {}),
+        params: run.params,
+        exit_code: outcome.exitCode ?? null,
+        duration_ms: outcome.durationMs,
+        output_sha256: outcome.outputSha256,
+      });
+      return done;
+    });
+  }
+
+  private stepOf(scenarioId: string, which: string | number): { step: Step; index: number } {
+    const scenario = this.context.runbook.scenarios?.find((candidate) => candidate.id === scenarioId);
+    if (!scenario) throw new ActionError('not-found', `no scenario ${scenarioId}`);
+    const steps = [...(scenario.actions ?? []), ...(scenario.diagnosis ?? [])];
+    const byNumber = typeof which === 'number' || /^\d+$/.test(which) ? Number(which) : undefined;
+    const index = byNumber !== undefined ? byNumber : steps.findIndex((step) => step.id === which) + 1;
+    const step = steps[index - 1];
+    if (!step) {
+      throw new ActionError(
+        'not-found',
+        `scenario ${scenarioId} has no step ${which}; give an id or a number from 1 to ${steps.length}`,
+      );
+    }
+    return { step, index };
+  }
+
+  private timeline(run: ActionRun, text: string, outcome?: StepOutcome): void {
+    if (run.incidentId === undefined) return;
+    this.context.store.addTimeline({
+      incidentId: run.incidentId,
+      at: this.context.now(),
+      kind: 'action',
+      actor: run.requestedBy,
+      text: this.context.mask(text),
+      data: { run: run.id, ...(outcome ? outcome : {}) },
+    });
+  }
+
+  private audit(run: ActionRun, actor: string, action: string, detail: Record<string, unknown>): void {
+    this.context.store.appendAudit({
+      at: this.context.now(),
+      actor,
+      action,
+      ...(run.incidentId === undefined ? {} : { incidentId: run.incidentId }),
+      detail: { run: run.id, scenario: run.scenario, ...detail },
+    });
+  }
+}
+
+const fold = (name: string): string => name.trim().toLowerCase();
+
+function describe(run: ActionRun): string {
+  return `${run.scenario} step ${run.stepId ?? run.stepIndex}`;
+}

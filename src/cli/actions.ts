@@ -1,0 +1,113 @@
+/**
+ * `vigie run`, `vigie approve` and `vigie postmortem`, through the API of a running `vigie serve`, so a
+ * step's gate, its approvals and its audit are the same from the terminal and from the dashboard.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { VigieError } from '../errors.ts';
+import type { ActionRun } from '../store/incidents.ts';
+import { CONNECTION, call, type Output } from './incidents.ts';
+
+type Command = (args: string[], io: Output) => Promise<number>;
+
+function report(io: Output, run: ActionRun): number {
+  io.out(`run ${run.id}: ${run.scenario} step ${run.stepId ?? run.stepIndex} (${run.risk}) — ${run.status}`);
+  for (const reason of run.reasons ?? []) io.out(`  needs: ${reason}`);
+  if (run.status === 'waiting') io.out(`  a second responder approves with: vigie approve ${run.id}`);
+  const outcome = run.outcome as { command?: string; output?: string; error?: string } | undefined;
+  if (outcome?.command) io.out(`$ ${outcome.command}`);
+  if (outcome?.output) io.out(outcome.output);
+  if (outcome?.error) io.out(`error: ${outcome.error}`);
+  return run.status === 'ok' || run.status === 'dry-run' || run.status === 'waiting' ? 0 : 1;
+}
+
+/** actionCommands are the guarded-action and post-mortem sub-commands. */
+export const actionCommands: Record<string, Command> = {
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...CONNECTION,
+        step: { type: 'string', default: '1' },
+        incident: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean' },
+        confirm: { type: 'string' },
+      },
+    });
+    const scenario = positionals[0];
+    if (!scenario) {
+      throw new VigieError(
+        'USAGE',
+        'vigie run needs a scenario',
+        'run: vigie run SCENARIO --step ID [--param NAME=VALUE] [--dry-run]',
+      );
+    }
+    const params: Record<string, string> = {};
+    for (const pair of values.param ?? []) {
+      const at = pair.indexOf('=');
+      if (at <= 0)
+        throw new VigieError(
+          'USAGE',
+          `--param ${pair} is not NAME=VALUE`,
+          'write it like --param TENANT_UUID=3f0c…',
+        );
+      params[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    const answer = (await call(values.url, values.token, 'POST', '/api/v1/actions', {
+      scenario,
+      step: /^\d+$/.test(values.step) ? Number(values.step) : values.step,
+      ...(values.incident ? { incident: values.incident } : {}),
+      ...(Object.keys(params).length > 0 ? { params } : {}),
+      ...(values.confirm === undefined ? {} : { confirmation: values.confirm }),
+      dry_run: values['dry-run'] ?? false,
+    })) as { run: ActionRun };
+    if (values.json) {
+      io.out(JSON.stringify(answer, null, 2));
+      return 0;
+    }
+    return report(io, answer.run);
+  },
+
+  async approve(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...CONNECTION, confirm: { type: 'string' } },
+    });
+    const id = positionals[0];
+    if (!id || !/^\d+$/.test(id))
+      throw new VigieError('USAGE', 'vigie approve needs a run number', 'run: vigie approve 12');
+    const answer = (await call(values.url, values.token, 'POST', `/api/v1/actions/${id}/approve`, {
+      ...(values.confirm === undefined ? {} : { confirmation: values.confirm }),
+    })) as { run: ActionRun };
+    if (values.json) {
+      io.out(JSON.stringify(answer, null, 2));
+      return 0;
+    }
+    return report(io, answer.run);
+  },
+
+  async postmortem(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...CONNECTION, output: { type: 'string', short: 'o' } },
+    });
+    const id = positionals[0];
+    if (!id)
+      throw new VigieError('USAGE', 'vigie postmortem needs an incident id', 'run: vigie postmortem INC-3');
+    const markdown = (await call(
+      values.url,
+      values.token,
+      'GET',
+      `/api/v1/incidents/${encodeURIComponent(id)}/postmortem`,
+    )) as string;
+    if (values.output) {
+      await writeFile(values.output, markdown);
+      io.err(`wrote ${values.output}`);
+    } else io.out(markdown);
+    return 0;
+  },
+};
