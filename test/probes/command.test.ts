@@ -107,7 +107,9 @@ describe('command probe', () => {
     assert.ok(output.startsWith('START\nxxx'));
     assert.ok(output.endsWith('xxxTHE END\n'));
     assert.ok(output.includes(`\n[… ${total - OUTPUT_CAP} bytes cut]\n`));
-    assert.ok(grown < 40 * 1024 * 1024, `resident memory grew by ${grown} bytes`);
+    // Streaming still allocates 52 MB of pipe chunks that the collector may not have reclaimed yet;
+    // buffering the output would hold those chunks and a 52 MB string besides (over 100 MB).
+    assert.ok(grown < 80 * 1024 * 1024, `resident memory grew by ${grown} bytes`);
   });
 
   it('keeps short output whole, multi-byte characters included', async () => {
