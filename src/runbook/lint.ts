@@ -360,9 +360,30 @@ const duplicateIds: Rule = ({ runbook, lineOf }) => {
   return issues;
 };
 
+const dangerousWithoutId: Rule = ({ runbook }) => {
+  const issues: Issue[] = [];
+  for (const owner of stepOwners(runbook)) {
+    for (const { step, path } of owner.steps) {
+      if (step.kind === 'manual' || step.id !== undefined) continue;
+      if (step.risk !== 'dangerous' && step.guard?.confirm !== true) continue;
+      // The confirmation a responder types is the step's id; without one it is the word "confirm",
+      // which a tired hand types without reading what it confirms.
+      issues.push({
+        level: 'warning',
+        code: 'dangerous-without-id',
+        path,
+        message: `dangerous step ${quote(step.run)} has no id, so running it is confirmed by typing "confirm"`,
+        fix: 'give it an id that names what it does (restart-db, kill-blocking-sessions); responders type it to confirm',
+      });
+    }
+  }
+  return issues;
+};
+
 /** RULES is the rule table; order only decides the order of findings that share a line and path. */
 const RULES: readonly Rule[] = [
   destructiveUnguarded,
+  dangerousWithoutId,
   diagnosisRisk,
   placeholders,
   secretsInClear,

@@ -52,6 +52,25 @@ describe('lintRunbook', () => {
     assert.deepEqual(lintRunbook(clean()), []);
   });
 
+  describe('dangerous-without-id', () => {
+    it('asks for an id on a dangerous step, since its id is what a responder types to confirm', () => {
+      const runbook = clean();
+      runbook.scenarios![0]!.actions = [
+        step('systemctl restart postgresql', 'dangerous'),
+        step('docker compose restart api', 'write', { guard: { confirm: true } }),
+        step('kill -9 $(pgrep worker)', 'dangerous', { id: 'kill-worker' }),
+        step('Dashboard → Deploys → Rollback', 'dangerous', { kind: 'manual' }),
+      ];
+      const findings = only(lintRunbook(runbook), 'dangerous-without-id');
+      assert.deepEqual(
+        findings.map((finding) => finding.path),
+        ['scenarios[0].actions[0]', 'scenarios[0].actions[1]'],
+      );
+      assert.equal(findings[0]!.level, 'warning');
+      assert.match(findings[0]!.fix, /give it an id/);
+    });
+  });
+
   describe('destructive-unguarded', () => {
     it('flags a destructive action without approval, telling how to guard it', () => {
       const runbook = clean();
