@@ -88,6 +88,9 @@ export class LifecycleError extends Error {
 
 const rank = (severity: Severity): number => SEVERITIES.indexOf(severity);
 
+/** Message is a notification without what differs per delivery (its key and recipient). */
+type Message = Omit<Notification, 'idempotencyKey' | 'recipient'>;
+
 /** IncidentService applies alert and responder events to incidents. */
 export class IncidentService {
   private readonly context: ServiceContext;
@@ -424,9 +427,9 @@ export class IncidentService {
     const targets = resolveTargets(step.notify, directory, at);
     const first = level === 0 && cycle === 0;
     const event: NotificationEvent = first ? reason : 'escalated';
-    for (const delivery of targets.deliveries) {
-      this.send(incident, delivery, event, at, `${incident.id}:t${timer.id}`, level + 1);
-    }
+    const message = this.message(incident, event, at, level + 1);
+    for (const delivery of targets.deliveries)
+      this.send(incident, delivery, message, `${incident.id}:t${timer.id}`);
     const who = targets.reached.length > 0 ? targets.reached.join(', ') : 'nobody';
     const channels = [...new Set(targets.deliveries.map((delivery) => delivery.channel))];
     store.addTimeline({
@@ -461,45 +464,40 @@ export class IncidentService {
       };
       sent.set(`${row.channel}\u0000${row.recipient ?? ''}`, delivery);
     }
+    if (sent.size === 0) return;
+    const message = this.message(incident, event, at);
     for (const delivery of sent.values())
-      this.send(incident, delivery, event, at, `${incident.id}:${event}@${at}`);
+      this.send(incident, delivery, message, `${incident.id}:${event}@${at}`);
   }
 
-  private send(
-    incident: Incident,
-    delivery: Delivery,
-    event: NotificationEvent,
-    at: number,
-    keyPrefix: string,
-    level?: number,
-  ): void {
+  /** send queues one message to one delivery; the key makes a retried or repeated decision send once. */
+  private send(incident: Incident, delivery: Delivery, message: Message, keyPrefix: string): void {
     const key = `${keyPrefix}:${delivery.channel}:${delivery.recipient?.id ?? '-'}`;
-    const payload = this.notification(incident, event, delivery, at, key, level);
     this.context.store.enqueue({
       key,
       incidentId: incident.id,
       channel: delivery.channel,
       ...(delivery.recipient ? { recipient: delivery.recipient.id } : {}),
-      payload,
-      nextAt: at,
-      createdAt: at,
+      payload: {
+        ...message,
+        idempotencyKey: key,
+        ...(delivery.recipient ? { recipient: { ...delivery.recipient } } : {}),
+      } satisfies Notification,
+      nextAt: message.at,
+      createdAt: message.at,
     });
   }
 
-  private notification(
-    incident: Incident,
-    event: NotificationEvent,
-    delivery: Delivery,
-    at: number,
-    key: string,
-    level?: number,
-  ): Notification {
+  /**
+   * message builds what every delivery of one event shares (the incident, the scenario's first steps,
+   * the alert summary, the link), once per event rather than once per person paged.
+   */
+  private message(incident: Incident, event: NotificationEvent, at: number, level?: number): Message {
     const { mask, settings } = this.context;
     const scenario = incident.scenario ? this.context.scenarios.get(incident.scenario) : undefined;
     const steps = [...(scenario?.diagnosis ?? []), ...(scenario?.actions ?? [])].slice(0, 3);
     const summary = this.context.store.alertsOf(incident.id).find((alert) => alert.summary)?.summary;
     return {
-      idempotencyKey: key,
       event,
       incident: {
         id: incident.id,
@@ -510,7 +508,6 @@ export class IncidentService {
         ...(scenario ? { scenario: { id: scenario.id, title: scenario.title } } : {}),
       },
       ...(level === undefined ? {} : { level }),
-      ...(delivery.recipient ? { recipient: { ...delivery.recipient } } : {}),
       firstSteps: steps.map((step) => ({
         run: mask(step.run),
         kind: step.kind,
