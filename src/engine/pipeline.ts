@@ -21,6 +21,7 @@ import { type MaintenanceWindow, validateWindow, windowsFromMaintenance } from '
 import type { RunbookConfig, Scenario, Severity } from '../runbook/schema.ts';
 import { parseDuration } from '../runbook/units.ts';
 import type {
+  AlertRecord,
   Incident,
   IncidentStore,
   QuietReason,
@@ -240,18 +241,16 @@ export class Pipeline {
           continue;
         }
         firing++;
-        const match = this.matcher.match(alertSignal(alert));
         const labels: Record<string, string> = { ...alert.labels, alertname: alert.name };
-        const outcome = this.service.fire(
+        const outcome = this.fireExternal(
           {
             key,
             source: alert.source,
             name: alert.name,
             labels,
             ...(alert.severity ? { severity: alert.severity } : {}),
-            ...(match ? { scenario: match.scenarioId, scenarioReason: match.reason } : {}),
+            ...(alert.scenario ? { scenario: alert.scenario } : {}),
             ...(alert.summary ? { summary: alert.summary } : {}),
-            dedupKey: match ? `scenario:${match.scenarioId}` : `${alert.source}:${alert.name}`,
             startedAt: alert.startsAt,
           },
           this.quiet(labels, labels.check),
@@ -334,25 +333,38 @@ export class Pipeline {
         });
         continue;
       }
-      const match = this.matcher.match({
+      this.afterFire(this.fireExternal(alert));
+    }
+  }
+
+  /**
+   * fireExternal matches an alert from another system to its scenario (named, or by its signals) and
+   * fires it; alerts without a scenario share an incident per name.
+   */
+  private fireExternal(
+    alert: Pick<
+      AlertRecord,
+      'key' | 'source' | 'name' | 'labels' | 'severity' | 'scenario' | 'summary' | 'startedAt'
+    >,
+    quiet?: QuietReason,
+    options?: { readonly pageNow?: boolean },
+  ): FireOutcome {
+    const match = this.matcher.match(alertSignal(alert));
+    return this.service.fire(
+      {
+        key: alert.key,
+        source: alert.source,
         name: alert.name,
         labels: alert.labels,
-        ...(alert.summary ? { text: alert.summary } : {}),
-      });
-      this.afterFire(
-        this.service.fire({
-          key: alert.key,
-          source: alert.source,
-          name: alert.name,
-          labels: alert.labels,
-          ...(alert.severity ? { severity: alert.severity } : {}),
-          ...(match ? { scenario: match.scenarioId, scenarioReason: match.reason } : {}),
-          ...(alert.summary ? { summary: alert.summary } : {}),
-          dedupKey: match ? `scenario:${match.scenarioId}` : `${alert.source}:${alert.name}`,
-          startedAt: alert.startedAt,
-        }),
-      );
-    }
+        ...(alert.severity ? { severity: alert.severity } : {}),
+        ...(match ? { scenario: match.scenarioId, scenarioReason: match.reason } : {}),
+        ...(alert.summary ? { summary: alert.summary } : {}),
+        dedupKey: match ? `scenario:${match.scenarioId}` : `${alert.source}:${alert.name}`,
+        startedAt: alert.startedAt,
+      },
+      quiet,
+      options,
+    );
   }
 
   /** addSilence validates and stores a silence; times are ISO strings or epoch ms, `ends_at` or `duration`. */

@@ -119,8 +119,10 @@ export function dedupeByFingerprint(alerts: readonly IncomingAlert[]): IncomingA
   return [...byFingerprint.values()];
 }
 
-/** alertSignal is what scenario matching reads from an incoming alert. */
-export function alertSignal(alert: IncomingAlert): MatchSignal {
+/** alertSignal is what scenario matching reads from an alert from another system, incoming or stored. */
+export function alertSignal(
+  alert: Pick<IncomingAlert, 'name' | 'labels' | 'summary' | 'scenario'>,
+): MatchSignal {
   return {
     name: alert.name,
     labels: alert.labels,
