@@ -148,6 +148,11 @@ export function authorize(caller: Caller, request: FastifyRequest, role: Role): 
   return undefined;
 }
 
+/** actorOf names who made a request, for timelines and the audit log. */
+export function actorOf(request: { caller?: { token: { name: string } } }): string {
+  return request.caller?.token.name ?? 'api';
+}
+
 /** Guard is a Fastify preHandler that lets through callers with at least `role`. */
 export type Guard = (role: Role) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 

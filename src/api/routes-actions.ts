@@ -8,10 +8,10 @@ import { ActionError } from '../actions/service.ts';
 import type { StepOutcome } from '../actions/step.ts';
 import { draftPostmortem } from '../incidents/postmortem.ts';
 import { fail, type RouteContext } from './app.ts';
-import { ErrorBody } from './schemas.ts';
+import { actorOf } from './auth.ts';
+import { errorAnswers, SECURITY } from './schemas.ts';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const bearer: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
+const errors = errorAnswers(400, 401, 403, 404, 409);
 
 /** ActionRunView is a requested step with its gate and its outcome. */
 const ActionRunView = z.object({
@@ -48,8 +48,6 @@ function refused(reply: FastifyReply, error: unknown): FastifyReply {
 /** registerActionRoutes adds the guarded-action routes. */
 export function registerActionRoutes({ zod, guard, options }: RouteContext): void {
   const { actions, pipeline } = options;
-  const actor = (request: { caller?: { token: { name: string } } }): string =>
-    request.caller?.token.name ?? 'api';
   zod.post(
     '/api/v1/actions',
     {
@@ -57,7 +55,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
         summary:
           'Ask to run a scenario step; it runs at once if its risk gate allows, else waits saying what it needs',
         tags: ['actions'],
-        security: bearer,
+        security: SECURITY,
         body: z.object({
           scenario: z.string().min(1),
           step: z
@@ -84,7 +82,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
           ...(request.body.params ? { params: request.body.params } : {}),
           ...(request.body.confirmation !== undefined ? { confirmation: request.body.confirmation } : {}),
           dryRun: request.body.dry_run ?? false,
-          requester: actor(request),
+          requester: actorOf(request),
         });
         return { run };
       } catch (error) {
@@ -99,7 +97,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
         summary:
           "Approve another responder's waiting run (never your own); it runs if nothing else is missing",
         tags: ['actions'],
-        security: bearer,
+        security: SECURITY,
         params: z.object({ id: z.coerce.number().int() }),
         body: z.object({ confirmation: z.string().optional() }).optional(),
         response: { 200: z.object({ run: ActionRunView }), ...errors },
@@ -108,7 +106,9 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
     },
     async (request, reply) => {
       try {
-        return { run: await actions.approve(request.params.id, actor(request), request.body?.confirmation) };
+        return {
+          run: await actions.approve(request.params.id, actorOf(request), request.body?.confirmation),
+        };
       } catch (error) {
         return refused(reply, error);
       }
@@ -120,7 +120,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
       schema: {
         summary: 'One action run',
         tags: ['actions'],
-        security: bearer,
+        security: SECURITY,
         params: z.object({ id: z.coerce.number().int() }),
         response: { 200: z.object({ run: ActionRunView }), ...errors },
       },
@@ -139,7 +139,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
       schema: {
         summary: 'The append-only audit log, newest first (each line chained to the one before by hash)',
         tags: ['actions'],
-        security: bearer,
+        security: SECURITY,
         querystring: z.object({
           incident: z.string().optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
@@ -176,7 +176,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
       schema: {
         summary: "A post-mortem draft in Markdown, from the incident's timeline, alerts, steps run and times",
         tags: ['incidents'],
-        security: bearer,
+        security: SECURITY,
         params: z.object({ id: z.string().min(1).max(200) }),
         response: { 200: z.string(), ...errors },
       },

@@ -9,14 +9,16 @@ import type { IngestResult } from '../ingest/alert.ts';
 import { parseAlertmanager } from '../ingest/alertmanager.ts';
 import { parseGenericWebhook } from '../ingest/generic.ts';
 import { fail, type RouteContext } from './app.ts';
+import { actorOf } from './auth.ts';
 import { JsonCache } from './json-cache.ts';
 import {
   AlertView,
-  ErrorBody,
+  errorAnswers,
   IdParams,
   IncidentView,
   IngestSummaryView,
   OutboxView,
+  SECURITY,
   SilenceView,
   TimelineView,
   TimerView,
@@ -25,15 +27,7 @@ import {
 
 const STATUS_WORDS = ['triggered', 'acknowledged', 'resolved', 'open'] as const;
 const LIST_TTL_MS = 500;
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  413: ErrorBody,
-};
-const bearer: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
+const errors = errorAnswers(400, 401, 403, 404, 409, 413);
 
 /** registerIncidentRoutes adds the incident pipeline's routes. */
 export function registerIncidentRoutes({ zod, guard, options }: RouteContext): void {
@@ -41,8 +35,6 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
   // Served from a copy at most half a second old: a list asked for hundreds of times a second is built
   // twice a second; changes reach browsers through the event stream meanwhile.
   const answers = new JsonCache(() => options.clock.now());
-  const actor = (request: { caller?: { token: { name: string } } }): string =>
-    request.caller?.token.name ?? 'api';
 
   const ingest = (parse: (value: unknown) => IngestResult, summary: string, description: string) =>
     ({
@@ -50,7 +42,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
         summary,
         description,
         tags: ['alerts'],
-        security: bearer,
+        security: SECURITY,
         body: z.unknown(),
         response: { 200: IngestSummaryView, ...errors },
       },
@@ -69,7 +61,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
           );
         }
         const done = pipeline.ingest(result.batch);
-        options.log?.('info', 'alerts ingested', { token: actor(request), ...done });
+        options.log?.('info', 'alerts ingested', { token: actorOf(request), ...done });
         if (done.truncatedAlerts > 0) {
           // The sender dropped alerts from this group; they reach Vigie only when the group changes.
           options.log?.('warn', 'the sender truncated alerts', {
@@ -103,7 +95,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'List alerts',
         tags: ['alerts'],
-        security: bearer,
+        security: SECURITY,
         querystring: z.object({ firing: z.enum(['true', 'false']).optional() }),
         response: { 200: z.object({ alerts: z.array(AlertView) }), ...errors },
       },
@@ -118,7 +110,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'List incidents, newest first',
         tags: ['incidents'],
-        security: bearer,
+        security: SECURITY,
         querystring: z.object({
           status: z
             .string()
@@ -179,7 +171,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'Get an incident with its alerts, timeline, pending timers and scenario',
         tags: ['incidents'],
-        security: bearer,
+        security: SECURITY,
         params: IdParams,
         response: {
           200: z.object({
@@ -223,7 +215,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
     ) => {
       try {
         return reply.send(
-          run(request.params.id, actor(request), (request.body ?? {}) as Record<string, unknown>),
+          run(request.params.id, actorOf(request), (request.body ?? {}) as Record<string, unknown>),
         );
       } catch (error) {
         if (error instanceof LifecycleError) {
@@ -239,7 +231,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
     schema: {
       summary,
       tags: ['incidents'],
-      security: bearer,
+      security: SECURITY,
       params: IdParams,
       body,
       response: { 200: response, ...errors },
@@ -278,7 +270,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'List silences',
         tags: ['quiet'],
-        security: bearer,
+        security: SECURITY,
         response: { 200: z.object({ silences: z.array(SilenceView) }), ...errors },
       },
       preHandler: guard('viewer'),
@@ -291,7 +283,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'Silence the alerts whose labels match',
         tags: ['quiet'],
-        security: bearer,
+        security: SECURITY,
         body: z.object({
           matchers: z
             .array(z.string())
@@ -308,7 +300,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       preHandler: guard('responder'),
     },
     async (request, reply) => {
-      const result = pipeline.addSilence(request.body, actor(request));
+      const result = pipeline.addSilence(request.body, actorOf(request));
       if (!result.ok) {
         return fail(
           reply,
@@ -326,7 +318,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'Expire a silence now',
         tags: ['quiet'],
-        security: bearer,
+        security: SECURITY,
         params: IdParams,
         response: { 204: z.null(), ...errors },
       },
@@ -350,7 +342,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'List one-off maintenance windows',
         tags: ['quiet'],
-        security: bearer,
+        security: SECURITY,
         response: { 200: z.object({ windows: z.array(WindowView) }), ...errors },
       },
       preHandler: guard('viewer'),
@@ -363,7 +355,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'Open a one-off maintenance window',
         tags: ['quiet'],
-        security: bearer,
+        security: SECURITY,
         body: z.object({
           title: z.string().min(1),
           matchers: z.array(z.string()).optional().describe('Alerts it quiets; every alert when absent.'),
@@ -376,7 +368,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       preHandler: guard('responder'),
     },
     async (request, reply) => {
-      const result = pipeline.addWindow(request.body, actor(request));
+      const result = pipeline.addWindow(request.body, actorOf(request));
       if (!result.ok) {
         return fail(
           reply,
@@ -394,7 +386,7 @@ export function registerIncidentRoutes({ zod, guard, options }: RouteContext): v
       schema: {
         summary: 'Notifications: counts, and rows by status (dead letters with status=dead)',
         tags: ['alerts'],
-        security: bearer,
+        security: SECURITY,
         querystring: z.object({ status: z.enum(['pending', 'sent', 'dead']).optional() }),
         response: {
           200: z.object({

@@ -7,11 +7,10 @@ import { fail, type RouteContext } from './app.ts';
 import { closeSession, openSession, SESSION_COOKIE, SESSION_TTL_MS } from './auth.ts';
 import { JsonCache } from './json-cache.ts';
 import { maskDeep } from './routes-incidents.ts';
-import { CheckStateView, ErrorBody, IdParams, RollupView, SessionView } from './schemas.ts';
+import { CheckStateView, errorAnswers, IdParams, RollupView, SECURITY, SessionView } from './schemas.ts';
 import { authenticate } from './tokens.ts';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
-const bearer: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
+const errors = errorAnswers(400, 401, 403, 404);
 const HOUR = 3_600_000;
 /** How long a page of checks is served from its serialised copy. */
 const LIST_TTL_MS = 1000;
@@ -94,7 +93,7 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       schema: {
         summary: 'The signed-in session and its CSRF token',
         tags: ['session'],
-        security: bearer,
+        security: SECURITY,
         response: { 200: SessionView, ...errors },
       },
       preHandler: guard('viewer'),
@@ -118,7 +117,7 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       schema: {
         summary: 'Sign out',
         tags: ['session'],
-        security: bearer,
+        security: SECURITY,
         response: { 204: z.null(), ...errors },
       },
       preHandler: guard('viewer'),
@@ -137,7 +136,7 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       schema: {
         summary: 'Checks with their state, failing first',
         tags: ['checks'],
-        security: bearer,
+        security: SECURITY,
         querystring: z.object({
           status: z.enum(['ok', 'failing', 'unknown']).optional(),
           offset: z.coerce.number().int().min(0).default(0),
@@ -169,7 +168,7 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       schema: {
         summary: 'One check with its state',
         tags: ['checks'],
-        security: bearer,
+        security: SECURITY,
         params: IdParams,
         response: { 200: CheckStateView, ...errors },
       },
@@ -189,7 +188,7 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       schema: {
         summary: "A check's history from the roll-ups",
         tags: ['checks'],
-        security: bearer,
+        security: SECURITY,
         params: IdParams,
         querystring: z.object({
           resolution: z.enum(['minute', 'hour']).default('hour'),
@@ -225,7 +224,7 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
       schema: {
         summary: 'The runbook as written (references unresolved, secrets masked)',
         tags: ['runbook'],
-        security: bearer,
+        security: SECURITY,
         response: { 200: z.object({ runbook: z.unknown() }), ...errors },
       },
       preHandler: guard('viewer'),

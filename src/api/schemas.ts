@@ -21,6 +21,14 @@ export const ErrorBody = z
   })
   .describe('An error.');
 
+/** SECURITY says a route takes a bearer token or a browser session. */
+export const SECURITY: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
+
+/** errorAnswers documents the error statuses a route may answer, all with the one error body. */
+export function errorAnswers<S extends number>(...statuses: S[]): Record<S, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBody])) as Record<S, typeof ErrorBody>;
+}
+
 /** IncidentView is an incident. */
 export const IncidentView = z
   .object({
