@@ -4,8 +4,9 @@
  * timer or a notification that Vigie is about to act on must survive a power cut, not only a crash.
  */
 import { createHash } from 'node:crypto';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Severity } from '../runbook/schema.ts';
+import { openDatabase } from './database.ts';
 import {
   type ActionRun,
   type ActionRunStatus,
@@ -29,8 +30,6 @@ import {
   type TokenRecord,
   type WindowRecord,
 } from './incidents.ts';
-import { migrate } from './migrations.ts';
-import { StoreError } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -39,26 +38,8 @@ export function openSqliteIncidentStore(
   path: string,
   options: { busyTimeoutMs?: number } = {},
 ): IncidentStore {
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(path);
-  } catch (error) {
-    throw new StoreError(
-      'STORE_OPEN_FAILED',
-      `cannot open store ${path}: ${(error as Error).message}`,
-      'check that the directory exists and is writable, or pass another --store',
-      { cause: error },
-    );
-  }
-  try {
-    db.exec(`PRAGMA busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
-    migrate(db, path);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  // Every commit is synced: a timer or a notification Vigie is about to act on must survive a power cut.
+  const db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000, synchronous: 'FULL' });
   return new SqliteIncidentStore(db);
 }
 

@@ -4,10 +4,10 @@
  * raw rows, the latest row per check and the minute and hour roll-ups (summed in memory first, then
  * added to the stored rows by upsert). Reads are single indexed queries.
  */
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { openDatabase } from './database.ts';
 import { LATENCY_BOUNDS, percentile } from './histogram.ts';
-import { migrate } from './migrations.ts';
 import { coverWindow, HOUR_MS, MINUTE_MS, type Rollup, rollUp } from './rollup.ts';
 import { serializeError, serializeValues } from './serialize.ts';
 import {
@@ -50,27 +50,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       ),
     },
   };
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(path);
-  } catch (error) {
-    throw openFailed(path, error);
-  }
-  try {
-    db.exec(`PRAGMA busy_timeout = ${Math.floor(positive('busyTimeoutMs', options.busyTimeoutMs ?? 5000))}`);
+  const db = openDatabase(path, {
+    busyTimeoutMs: positive('busyTimeoutMs', options.busyTimeoutMs ?? 5000),
     // WAL lets readers run while a flush writes; NORMAL skips an fsync per commit and can lose only
     // the last commits on power loss, never on a process crash, and never corrupts the file.
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = NORMAL');
+    synchronous: 'NORMAL',
     // A flush of 1,000 checks touches a page per check in each table; 32 MB keeps the inner pages of
     // every b-tree cached. The WAL is checkpointed at SQLite's default 4 MB: larger, rarer checkpoints
     // cost less CPU but stall the flush that runs them for hundreds of milliseconds.
-    db.exec('PRAGMA cache_size = -32768');
-    migrate(db, path, undefined, settings.now);
-  } catch (error) {
-    db.close();
-    throw error instanceof StoreError || error instanceof RangeError ? error : openFailed(path, error);
-  }
+    cacheKib: 32768,
+    now: settings.now,
+  });
   return new SqliteStore(db, path, settings);
 }
 
@@ -479,15 +469,6 @@ function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0))
     throw new RangeError(`openSqliteStore: ${name} must be > 0, got ${value}`);
   return value;
-}
-
-function openFailed(path: string, error: unknown): StoreError {
-  return new StoreError(
-    'STORE_OPEN_FAILED',
-    `cannot open store ${path}: ${message(error)}`,
-    'check that the directory exists and is writable and that the file is a Vigie store (SQLite)',
-    { cause: error },
-  );
 }
 
 function message(error: unknown): string {
