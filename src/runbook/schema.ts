@@ -279,6 +279,13 @@ export const Step = z
     params: StepParams.optional().describe(
       'Values the step needs (TENANT_UUID, PID), typed and validated, passed as bind values or single argv elements.',
     ),
+    timeout: Duration.optional().describe(
+      'Longest the step may run before it is killed with its process group; 60s for actions when absent.',
+    ),
+    on_failure: z
+      .enum(['stop', 'continue'])
+      .optional()
+      .describe('What a run of the whole scenario or task does when this step fails; stop when absent.'),
     ...sourced,
   })
   .strict();
@@ -351,6 +358,20 @@ export const Procedure = z
   .strict();
 export type Procedure = z.infer<typeof Procedure>;
 
+/** StandingApproval records who approved, once and for all, the destructive steps of a scheduled task. */
+export const StandingApproval = z
+  .object({
+    by: z.string().min(1).describe('Who approved (a person, not the scheduler).'),
+    at: z.iso.date().describe('When they approved, as YYYY-MM-DD.'),
+    until: z.iso
+      .date()
+      .optional()
+      .describe('Last day the approval holds; it holds until withdrawn when absent.'),
+    note: z.string().optional().describe('Why, or the ticket that records it.'),
+  })
+  .strict();
+export type StandingApproval = z.infer<typeof StandingApproval>;
+
 /** MaintenanceTask is scheduled work: a backup, a VACUUM, a clean-up. */
 export const MaintenanceTask = z
   .object({
@@ -365,6 +386,12 @@ export const MaintenanceTask = z
       .describe('Checks and alerts quiet during the window; every alert when absent.'),
     objective: z.string().optional().describe('Why the task runs.'),
     steps: z.array(Step).optional().describe('The steps, in order.'),
+    grace: Duration.optional().describe(
+      'How late a run may start before it counts as missed and raises an alert; 5m when absent.',
+    ),
+    approval: StandingApproval.optional().describe(
+      'A standing approval: lets the scheduler run the destructive steps of this task unattended.',
+    ),
     ...sourced,
   })
   .strict();
@@ -373,7 +400,16 @@ export type MaintenanceTask = z.infer<typeof MaintenanceTask>;
 /** ChecklistItem is one line to tick. */
 export const ChecklistItem = z.union([
   z.string(),
-  z.object({ text: z.string().describe('What to check.'), ...sourced }).strict(),
+  z
+    .object({
+      text: z.string().describe('What to check.'),
+      check: Id.optional().describe('A check whose success ticks the item by itself (health OK, latency).'),
+      hold: Duration.optional().describe(
+        'How long the check must keep succeeding before the item ticks ("no errors for 5m"); its next success when absent.',
+      ),
+      ...sourced,
+    })
+    .strict(),
 ]);
 export type ChecklistItem = z.infer<typeof ChecklistItem>;
 

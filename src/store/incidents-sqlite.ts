@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Severity } from '../runbook/schema.ts';
+import { type ChecklistStore, SqliteChecklistStore } from './checklists.ts';
 import { openDatabase } from './database.ts';
 import {
   type ActionRun,
@@ -30,6 +31,7 @@ import {
   type TokenRecord,
   type WindowRecord,
 } from './incidents.ts';
+import { type MaintenanceRunStore, SqliteMaintenanceRunStore } from './maintenance-runs.ts';
 
 type Row = Record<string, unknown>;
 
@@ -316,10 +318,14 @@ class SqliteIncidentStore implements IncidentStore {
   private readonly db: DatabaseSync;
   private readonly sql: ReturnType<typeof prepare>;
   private depth = 0;
+  readonly maintenance: MaintenanceRunStore;
+  readonly checklists: ChecklistStore;
 
   constructor(db: DatabaseSync) {
     this.db = db;
     this.sql = prepare(db);
+    this.maintenance = new SqliteMaintenanceRunStore(db);
+    this.checklists = new SqliteChecklistStore(db);
   }
 
   transaction<T>(body: () => T): T {

@@ -6,6 +6,8 @@
  * microseconds, and a decision taken inside a transaction must not yield to another one.
  */
 import type { Severity } from '../runbook/schema.ts';
+import type { ChecklistStore } from './checklists.ts';
+import type { MaintenanceRunStore } from './maintenance-runs.ts';
 
 /** IncidentStatus is where an incident is in its lifecycle. */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
@@ -327,6 +329,11 @@ export interface IncidentStore {
   /** session gives the unexpired session with this hash at `now`. */
   session(hash: string, now: number): SessionRecord | undefined;
   deleteSession(hash: string): void;
+
+  /** maintenance keeps the runs of scheduled maintenance tasks, in the same database and transactions. */
+  readonly maintenance: MaintenanceRunStore;
+  /** checklists keeps deploys and tracked checklists, in the same database and transactions. */
+  readonly checklists: ChecklistStore;
 
   close(): void;
 }

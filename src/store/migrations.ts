@@ -243,6 +243,59 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `,
   },
+  {
+    version: 5,
+    name: 'maintenance runs, deploys, tracked checklists',
+    // A maintenance run is written as 'running' before its first step starts, and one row per
+    // (task, due time) makes a schedule fire once even across a restart.
+    sql: `
+CREATE TABLE maintenance_runs (
+  id INTEGER PRIMARY KEY,
+  task TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  status TEXT NOT NULL,
+  trigger TEXT NOT NULL,
+  window_id TEXT,
+  steps_json TEXT,
+  error TEXT,
+  UNIQUE (task, due_at)
+);
+CREATE INDEX maintenance_runs_task ON maintenance_runs (task, id);
+CREATE TABLE deploys (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_by TEXT,
+  finished_at INTEGER,
+  window_id TEXT
+);
+CREATE TABLE checklists (
+  id INTEGER PRIMARY KEY,
+  subject_kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  title TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (subject_kind, subject_id, name)
+);
+CREATE TABLE checklist_items (
+  checklist_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  check_id TEXT,
+  hold_ms INTEGER,
+  passing_since INTEGER,
+  done_at INTEGER,
+  done_by TEXT,
+  note TEXT,
+  PRIMARY KEY (checklist_id, position)
+);
+`,
+  },
 ];
 
 /** schemaVersion gives the highest migration recorded in the database, 0 for a new one. */
