@@ -6,9 +6,10 @@
  * output hash) lands in the run, the incident timeline and the append-only audit log.
  */
 
-import type { RunbookConfig, Step } from '../runbook/schema.ts';
+import type { RunbookConfig, Scenario, Step } from '../runbook/schema.ts';
+import { parseDuration } from '../runbook/units.ts';
 import type { ActionRun, ActionRunStatus, IncidentStore } from '../store/incidents.ts';
-import { decide } from './gate.ts';
+import { decide, expectedConfirmation } from './gate.ts';
 import type { Executors } from './index.ts';
 import { validateParams } from './params.ts';
 import type { ServiceEndpoints, StepOutcome } from './step.ts';
@@ -35,6 +36,35 @@ export interface ActionRequest {
   readonly requester: string;
 }
 
+/** ScenarioRequest is a responder asking to run a scenario's corrective steps in order. */
+export interface ScenarioRequest {
+  readonly scenario: string;
+  /** The step to start from: its id or 1-based position; the first when absent. */
+  readonly from?: string | number;
+  readonly incidentId?: string;
+  /** Values for every step's parameters; each step receives the ones it declares. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Typed confirmations; a dangerous step takes the one that matches what it expects. */
+  readonly confirmations?: readonly string[];
+  readonly dryRun?: boolean;
+  readonly requester: string;
+}
+
+/** ScenarioRun is how far a scenario got: the runs made, and where and why it stopped early. */
+export interface ScenarioRun {
+  readonly scenario: string;
+  readonly runs: readonly ActionRun[];
+  /** Absent when every step ran (or failed with `on_failure: continue`). */
+  readonly stopped?: {
+    /** 1-based position of the step that stopped the run. */
+    readonly step: number;
+    /** `waiting`: the step's gate needs more (an approval, a confirmation); `failed`: it failed. */
+    readonly reason: 'waiting' | 'failed';
+    /** Where to resume once the cause is dealt with. */
+    readonly resumeFrom?: number;
+  };
+}
+
 /** ActionContext is what the service runs with. */
 export interface ActionContext {
   readonly runbook: RunbookConfig;
@@ -48,6 +78,7 @@ export interface ActionContext {
   readonly mask: (text: string) => string;
 }
 
+/** STEP_TIMEOUT_MS is how long a corrective step may run when it does not say (60 s). */
 const STEP_TIMEOUT_MS = 60_000;
 
 /** ActionService takes step requests and approvals. */
@@ -95,6 +126,79 @@ export class ActionService {
       return created;
     });
     return this.attempt(run, step, request.confirmation);
+  }
+
+  /**
+   * runScenario runs a scenario's corrective steps in order, each through its own gate, and stops at
+   * the first step that fails (unless it says `on_failure: continue`) or that waits for an approval or
+   * a confirmation. Every step's parameters are checked before the first one runs, so a bad value does
+   * not stop a repair halfway.
+   */
+  async runScenario(request: ScenarioRequest): Promise<ScenarioRun> {
+    const scenario = this.scenarioOf(request.scenario);
+    const steps = scenario.actions ?? [];
+    if (steps.length === 0) {
+      throw new ActionError('invalid', `scenario ${request.scenario} has no corrective steps to run`);
+    }
+    const first = request.from === undefined ? 1 : this.stepOf(request.scenario, request.from).index;
+    if (first > steps.length) {
+      throw new ActionError(
+        'invalid',
+        `step ${request.from} is a diagnosis step; a scenario run starts from one of its ${steps.length} actions`,
+      );
+    }
+    const given = request.params ?? {};
+    const chosen = steps.slice(first - 1);
+    const problems: string[] = [];
+    const perStep = chosen.map((step, offset) => {
+      const declared = step.params ?? {};
+      const mine = Object.fromEntries(
+        Object.entries(given).filter(([name]) => Object.hasOwn(declared, name)),
+      );
+      const checked = validateParams(declared, mine);
+      if (!checked.ok) {
+        const where = step.id ?? String(first + offset);
+        problems.push(...checked.errors.map((error) => `step ${where}: ${error.message}`));
+      }
+      return mine;
+    });
+    const used = new Set(chosen.flatMap((step) => Object.keys(step.params ?? {})));
+    for (const name of Object.keys(given)) {
+      if (!used.has(name)) problems.push(`${name} is not a parameter of any step run`);
+    }
+    if (problems.length > 0) throw new ActionError('invalid', problems.join('; '));
+    const runs: ActionRun[] = [];
+    for (const [offset, step] of chosen.entries()) {
+      const index = first + offset;
+      const expected = expectedConfirmation(step);
+      const confirmation = request.confirmations?.find((typed) => typed.trim() === expected);
+      const run = await this.request({
+        scenario: request.scenario,
+        step: index,
+        ...(request.incidentId === undefined ? {} : { incidentId: request.incidentId }),
+        params: perStep[offset] ?? {},
+        ...(confirmation === undefined ? {} : { confirmation }),
+        dryRun: request.dryRun ?? false,
+        requester: request.requester,
+      });
+      runs.push(run);
+      if (run.status === 'waiting') {
+        return {
+          scenario: request.scenario,
+          runs,
+          stopped: { step: index, reason: 'waiting', resumeFrom: index + 1 },
+        };
+      }
+      const failed = run.status === 'failed' || run.status === 'timeout' || run.status === 'refused';
+      if (failed && step.on_failure !== 'continue') {
+        return {
+          scenario: request.scenario,
+          runs,
+          stopped: { step: index, reason: 'failed', resumeFrom: index },
+        };
+      }
+    }
+    return { scenario: request.scenario, runs };
   }
 
   /** approve records a second person's approval of a waiting run, then runs it if its gate now allows. */
@@ -147,6 +251,8 @@ export class ActionService {
       status: 'running',
       ...(decision.approvedBy ? { approvedBy: decision.approvedBy } : {}),
     });
+    const timeoutMs =
+      (step.timeout === undefined ? undefined : parseDuration(step.timeout)) ?? STEP_TIMEOUT_MS;
     const outcome: StepOutcome = await this.context.executors.runStep(
       {
         step,
@@ -154,12 +260,12 @@ export class ActionService {
         env: this.context.env,
         secrets: this.context.secrets,
         allowShell: this.context.allowShell,
-        timeoutMs: STEP_TIMEOUT_MS,
+        timeoutMs,
         params: run.params,
         mode: step.risk === 'read' ? 'read' : 'write',
         dryRun: run.dryRun,
       },
-      AbortSignal.timeout(STEP_TIMEOUT_MS + 5000),
+      AbortSignal.timeout(timeoutMs + 5000),
     );
     const status: ActionRunStatus = outcome.status;
     return store.transaction(() => {
@@ -183,9 +289,14 @@ export class ActionService {
     });
   }
 
-  private stepOf(scenarioId: string, which: string | number): { step: Step; index: number } {
+  private scenarioOf(scenarioId: string): Scenario {
     const scenario = this.context.runbook.scenarios?.find((candidate) => candidate.id === scenarioId);
     if (!scenario) throw new ActionError('not-found', `no scenario ${scenarioId}`);
+    return scenario;
+  }
+
+  private stepOf(scenarioId: string, which: string | number): { step: Step; index: number } {
+    const scenario = this.scenarioOf(scenarioId);
     const steps = [...(scenario.actions ?? []), ...(scenario.diagnosis ?? [])];
     const byNumber = typeof which === 'number' || /^\d+$/.test(which) ? Number(which) : undefined;
     const index = byNumber !== undefined ? byNumber : steps.findIndex((step) => step.id === which) + 1;

@@ -36,6 +36,7 @@ import type { EventHub } from './events.ts';
 import type { Metrics } from './metrics.ts';
 import { registerActionRoutes } from './routes-actions.ts';
 import { registerIncidentRoutes } from './routes-incidents.ts';
+import { registerScenarioRoutes } from './routes-scenarios.ts';
 import { registerSystemRoutes } from './routes-system.ts';
 
 /** Readiness is what `/readyz` reports. */
@@ -160,6 +161,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerSystemRoutes(context);
   registerIncidentRoutes(context);
   registerActionRoutes(context);
+  registerScenarioRoutes(context);
   await options.web?.(app);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

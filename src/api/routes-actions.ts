@@ -1,6 +1,6 @@
 /**
  * Routes of guarded actions: ask to run a scenario step (or a dry run of it), approve a waiting run,
- * read a run, and read the append-only audit log.
+ * read a run, list an incident's runs, and read the append-only audit log.
  */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -14,7 +14,7 @@ import { errorAnswers, SECURITY } from './schemas.ts';
 const errors = errorAnswers(400, 401, 403, 404, 409);
 
 /** ActionRunView is a requested step with its gate and its outcome. */
-const ActionRunView = z.object({
+export const ActionRunView = z.object({
   id: z.number().int(),
   incidentId: z.string().optional(),
   scenario: z.string(),
@@ -36,7 +36,8 @@ const ActionRunView = z.object({
   finishedAt: z.number().optional(),
 });
 
-function refused(reply: FastifyReply, error: unknown): FastifyReply {
+/** refused answers an ActionError with its HTTP status and how to fix the request; it rethrows anything else. */
+export function refused(reply: FastifyReply, error: unknown): FastifyReply {
   if (!(error instanceof ActionError)) throw error;
   if (error.status === 'not-found')
     return fail(reply, 'API_NOT_FOUND', error.message, 'see the scenario steps at GET /api/v1/runbook');
@@ -131,6 +132,31 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
       return run
         ? { run }
         : fail(reply, 'API_NOT_FOUND', `no action run ${request.params.id}`, 'see the incident timeline');
+    },
+  );
+  zod.get(
+    '/api/v1/incidents/:id/actions',
+    {
+      schema: {
+        summary:
+          "The incident's action runs, oldest first: who asked, the gate's answer, who approved, the outcome",
+        tags: ['actions'],
+        security: SECURITY,
+        params: z.object({ id: z.string().min(1).max(200) }),
+        response: { 200: z.object({ runs: z.array(ActionRunView) }), ...errors },
+      },
+      preHandler: guard('viewer'),
+    },
+    async (request, reply) => {
+      const store = pipeline.store;
+      if (!store.incident(request.params.id))
+        return fail(
+          reply,
+          'API_NOT_FOUND',
+          `no incident ${request.params.id}`,
+          'list incidents with GET /api/v1/incidents',
+        );
+      return { runs: store.actionRuns(request.params.id) };
     },
   );
   zod.get(

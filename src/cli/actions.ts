@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { ScenarioRun } from '../actions/service.ts';
 import { VigieError } from '../errors.ts';
 import type { ActionRun } from '../store/incidents.ts';
 import { CONNECTION, call, type Output } from './incidents.ts';
@@ -21,6 +22,29 @@ function report(io: Output, run: ActionRun): number {
   return run.status === 'ok' || run.status === 'dry-run' || run.status === 'waiting' ? 0 : 1;
 }
 
+const stepRef = (text: string): string | number => (/^\d+$/.test(text) ? Number(text) : text);
+
+function reportScenario(io: Output, answer: ScenarioRun): number {
+  let code = 0;
+  for (const run of answer.runs) code = Math.max(code, report(io, run));
+  const stopped = answer.stopped;
+  if (!stopped) {
+    io.out(`scenario ${answer.scenario}: ${answer.runs.length} step(s) done`);
+    return code;
+  }
+  const resume = `vigie run ${answer.scenario} --from ${stopped.resumeFrom ?? stopped.step}`;
+  if (stopped.reason === 'waiting') {
+    io.out(
+      `scenario ${answer.scenario} paused at step ${stopped.step}; once it has run, resume with: ${resume}`,
+    );
+    return 0;
+  }
+  io.out(
+    `scenario ${answer.scenario} stopped: step ${stopped.step} failed; after fixing it, resume with: ${resume}`,
+  );
+  return 1;
+}
+
 /** actionCommands are the guarded-action and post-mortem sub-commands. */
 export const actionCommands: Record<string, Command> = {
   async run(args, io) {
@@ -29,11 +53,12 @@ export const actionCommands: Record<string, Command> = {
       allowPositionals: true,
       options: {
         ...CONNECTION,
-        step: { type: 'string', default: '1' },
+        step: { type: 'string' },
+        from: { type: 'string' },
         incident: { type: 'string' },
         param: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean' },
-        confirm: { type: 'string' },
+        confirm: { type: 'string', multiple: true },
       },
     });
     const scenario = positionals[0];
@@ -41,7 +66,14 @@ export const actionCommands: Record<string, Command> = {
       throw new VigieError(
         'USAGE',
         'vigie run needs a scenario',
-        'run: vigie run SCENARIO --step ID [--param NAME=VALUE] [--dry-run]',
+        'run: vigie run SCENARIO [--step ID | --from ID] [--param NAME=VALUE] [--dry-run]',
+      );
+    }
+    if (values.step !== undefined && values.from !== undefined) {
+      throw new VigieError(
+        'USAGE',
+        '--step runs one step and --from runs the scenario from a step; give one of them',
+        'run: vigie run SCENARIO --step 2, or vigie run SCENARIO --from 2',
       );
     }
     const params: Record<string, string> = {};
@@ -55,13 +87,34 @@ export const actionCommands: Record<string, Command> = {
         );
       params[pair.slice(0, at)] = pair.slice(at + 1);
     }
-    const answer = (await call(values.url, values.token, 'POST', '/api/v1/actions', {
-      scenario,
-      step: /^\d+$/.test(values.step) ? Number(values.step) : values.step,
+    const common = {
       ...(values.incident ? { incident: values.incident } : {}),
       ...(Object.keys(params).length > 0 ? { params } : {}),
-      ...(values.confirm === undefined ? {} : { confirmation: values.confirm }),
       dry_run: values['dry-run'] ?? false,
+    };
+    if (values.step === undefined) {
+      const answer = (await call(
+        values.url,
+        values.token,
+        'POST',
+        `/api/v1/scenarios/${encodeURIComponent(scenario)}/run`,
+        {
+          ...common,
+          ...(values.from === undefined ? {} : { from: stepRef(values.from) }),
+          ...(values.confirm ? { confirmations: values.confirm } : {}),
+        },
+      )) as ScenarioRun;
+      if (values.json) {
+        io.out(JSON.stringify(answer, null, 2));
+        return 0;
+      }
+      return reportScenario(io, answer);
+    }
+    const answer = (await call(values.url, values.token, 'POST', '/api/v1/actions', {
+      ...common,
+      scenario,
+      step: stepRef(values.step),
+      ...(values.confirm?.[0] === undefined ? {} : { confirmation: values.confirm[0] }),
     })) as { run: ActionRun };
     if (values.json) {
       io.out(JSON.stringify(answer, null, 2));

@@ -31,8 +31,9 @@ Commands:
                                             silence alerts whose labels match (alert=api-down)
   token create --role viewer|responder|admin [--name N] [--store vigie.sqlite] | list | revoke ID
                                             API tokens, stored hashed
-  run SCENARIO --step ID|N [--incident INC-1] [--param NAME=VALUE]… [--dry-run] [--confirm TEXT]
-                                            run a scenario step through its risk gate
+  run SCENARIO [--step ID|N | --from ID|N] [--incident INC-1] [--param NAME=VALUE]… [--dry-run] [--confirm TEXT]…
+                                            run a scenario's steps in order (or one step) through their risk gates;
+                                            stops at the first failed step or one that waits for an approval
   approve RUN [--confirm TEXT]              approve another responder's waiting run
   postmortem INC-1 [-o FILE]                draft the incident's post-mortem (Markdown)
   help                                      print this help
