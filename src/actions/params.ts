@@ -227,7 +227,7 @@ const BARE_PLACEHOLDERS = new Set([
   'EMAIL',
 ]);
 const PLACEHOLDER =
-  /<([A-Za-z][A-Za-z0-9_-]*)>|\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*\}\}|(?<![A-Za-z0-9_])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)(?![A-Za-z0-9_])/g;
+  /<([A-Za-z][A-Za-z0-9_-]*)>|\{\{\s*([A-Za-z][A-Za-z0-9_.-]*)\s*\}\}|(?<![A-Za-z0-9_-])([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)(?![A-Za-z0-9_-])/g;
 
 /**
  * undeclaredPlaceholders lists, once each, what in a step's text looks like a value to fill in —

@@ -6,6 +6,7 @@
  * Each rule is one small function in RULES; a rule reports paths, `lintRunbook` turns them into lines.
  */
 
+import { undeclaredPlaceholders } from '../actions/params.ts';
 import { closest, formatPath, type Path } from './paths.ts';
 import { levelsOf, type RunbookConfig, type Step } from './schema.ts';
 import { findPlaceholderDsns, findSecrets, maskSecrets, type SecretHit } from './secrets.ts';
@@ -137,7 +138,9 @@ const diagnosisRisk: Rule = ({ runbook }) => {
 const placeholders: Rule = ({ runbook }) => {
   const issues: Issue[] = [];
   for (const field of placeholderFields(runbook)) {
-    const found = findPlaceholders(field.text, field.executable);
+    const found = field.params
+      ? stepPlaceholders(field, field.params)
+      : findPlaceholders(field.text, field.executable);
     if (found.length === 0) continue;
     const names = [...new Set(found)];
     const list = names.map((name) => `"${name}"`).join(', ');
@@ -454,6 +457,8 @@ interface Field {
   /** Executable text (commands, URLs) is where a bare "..." is a placeholder rather than prose. */
   readonly executable: boolean;
   readonly step: boolean;
+  /** A step's declared parameter names: where they appear in its text they are filled in at run time. */
+  readonly params?: readonly string[];
 }
 
 /** placeholderFields lists the text that runs or reaches people: steps, services, contacts, checks. */
@@ -461,7 +466,13 @@ function placeholderFields(runbook: RunbookConfig): Field[] {
   const fields: Field[] = [];
   for (const owner of stepOwners(runbook)) {
     for (const { step, path } of owner.steps) {
-      fields.push({ path: [...path, 'run'], text: step.run, executable: step.kind !== 'manual', step: true });
+      fields.push({
+        path: [...path, 'run'],
+        text: step.run,
+        executable: step.kind !== 'manual',
+        step: true,
+        params: Object.keys(step.params ?? {}),
+      });
     }
   }
   for (const [name, service] of Object.entries(runbook.services ?? {})) {
@@ -526,6 +537,28 @@ const PLACEHOLDER_PATTERNS: readonly PlaceholderPattern[] = [
 const ENV_REFERENCE = /\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** findPlaceholders returns the placeholders of a text, in order of appearance. */
+/**
+ * stepPlaceholders finds what a step's text leaves to be filled in, less its declared parameters; in a
+ * command it also finds the bare names a responder would replace (`kill -9 PID`, `DEL queue:TENANT_ID`).
+ */
+function stepPlaceholders(field: Field, declared: readonly string[]): string[] {
+  const known = new Set(declared);
+  const found = findPlaceholders(field.text, field.executable).filter(
+    (text) =>
+      !known.has(
+        text
+          .replace(/^[<{]+|[>}]+$/g, '')
+          .replace(/[-.]/g, '_')
+          .toUpperCase(),
+      ),
+  );
+  if (!field.executable) return found;
+  for (const placeholder of undeclaredPlaceholders(field.text, declared)) {
+    if (!found.includes(placeholder.text)) found.push(placeholder.text);
+  }
+  return found;
+}
+
 function findPlaceholders(text: string, executable: boolean): string[] {
   // Blank references out with spaces so that offsets stay those of the original text.
   const bare = text.replace(ENV_REFERENCE, (reference) => ' '.repeat(reference.length));

@@ -238,6 +238,22 @@ describe('lintRunbook', () => {
       ]);
     });
 
+    it('flags bare names a command leaves to fill in, but not the parameters its step declares', () => {
+      const runbook = clean();
+      runbook.scenarios![0]!.actions = [
+        step('kill -9 PID', 'dangerous'),
+        {
+          ...step("DELETE FROM jobs WHERE tenant = '<TENANT_UUID>' AND doc = DOC_ID", 'destructive'),
+          guard: { approval: true },
+          params: { TENANT_UUID: { type: 'uuid' } },
+        },
+      ];
+      const found = only(lintRunbook(runbook), 'placeholder').map((finding) => finding.message);
+      assert.equal(found.length, 2, found.join('\n'));
+      assert.match(found[0]!, /placeholder "PID" left in "kill -9 PID"/);
+      assert.match(found[1]!, /^placeholder "DOC_ID" left/, 'the declared TENANT_UUID is not listed');
+    });
+
     it('leaves references, assignments, prose ellipses and real values alone', () => {
       const runbook = clean();
       runbook.scenarios![0]!.actions = [
