@@ -1,11 +1,12 @@
 /**
  * The incident page: what happened and when, the buttons to acknowledge and resolve, the timeline with
- * diagnosis output as the terminal showed it, the matched scenario, and a comment box. New timeline
- * entries arrive from the event stream without a reload.
+ * diagnosis output as the terminal showed it, the matched scenario with a responder's controls to run
+ * its steps, the incident's action runs (approved here by a second responder), and a comment box. New
+ * timeline entries and runs arrive from the event stream without a reload.
  */
+import { createActions } from './actions.js';
 import { api, live, mayRespond, session, showUser } from './api.js';
 import {
-  formatDuration,
   formatStamp,
   formatTime,
   h,
@@ -16,7 +17,7 @@ import {
   statusBadge,
   timeAgo,
 } from './dom.js';
-import { renderScenario } from './scenario.js';
+import { renderOutcome, renderScenario } from './scenario.js';
 
 const id = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const path = `/api/v1/incidents/${encodeURIComponent(id)}`;
@@ -84,42 +85,11 @@ function applyIncident(incident) {
   showButtons();
 }
 
-/** terminal shows a diagnosis step the way a terminal would: the prompt, the command, its output. */
-function terminal(outcome) {
-  const facts = [
-    outcome.status,
-    Number.isInteger(outcome.exitCode) ? `exit ${outcome.exitCode}` : null,
-    Number.isFinite(outcome.durationMs) ? formatDuration(outcome.durationMs) : null,
-    outcome.target ? `on ${outcome.target}` : null,
-    outcome.kind,
-  ].filter(Boolean);
-  const output = outcome.output ?? '';
-  return h(
-    'div',
-    { class: 'diagnosis', dataset: { status: outcome.status } },
-    h(
-      'pre',
-      { class: 'terminal', tabindex: 0 },
-      h('span', { class: 'prompt' }, '$ '),
-      h('span', { class: 'cmd' }, outcome.command ?? ''),
-      '\n',
-      h('span', { class: 'output' }, output),
-      outcome.truncated
-        ? h('span', { class: 'cut' }, `${output.endsWith('\n') ? '' : '\n'}… output cut`)
-        : null,
-    ),
-    h('p', { class: 'muted' }, facts.join(' · ')),
-    outcome.error ? h('p', { class: 'check-error' }, outcome.error) : null,
-    outcome.reason ? h('p', { class: 'muted' }, outcome.reason) : null,
-    Array.isArray(outcome.notes) && outcome.notes.length > 0
-      ? h(
-          'ul',
-          { class: 'notes' },
-          outcome.notes.map((note) => h('li', {}, note)),
-        )
-      : null,
-  );
-}
+// A diagnosis entry carries its step's outcome; an action entry does once the step has run.
+const hasOutcome = (entry) =>
+  entry.data &&
+  typeof entry.data === 'object' &&
+  (entry.kind === 'diagnosis' || (entry.kind === 'action' && typeof entry.data.command === 'string'));
 
 function entryNode(entry) {
   return h(
@@ -137,7 +107,7 @@ function entryNode(entry) {
       h('span', { class: 'actor' }, entry.actor),
     ),
     entry.text ? h('p', { class: 'entry-text' }, entry.text) : null,
-    entry.kind === 'diagnosis' && entry.data && typeof entry.data === 'object' ? terminal(entry.data) : null,
+    hasOutcome(entry) ? renderOutcome(entry.data) : null,
   );
 }
 
@@ -285,6 +255,7 @@ async function start() {
     return;
   }
   const responder = mayRespond(me);
+  const actions = createActions({ incidentId: id, scenario: detail.scenario, me });
   ackButton.addEventListener('click', () => act('acknowledge', {}));
   resolveButton.addEventListener('click', () => {
     const note = resolveNote.value.trim();
@@ -307,12 +278,13 @@ async function start() {
       message,
       section('timeline', 'Timeline', timeline, responder ? commentForm() : null),
       detail.scenario
-        ? section('scenario', 'Scenario', renderScenario(detail.scenario))
+        ? section('scenario', 'Scenario', renderScenario(detail.scenario, { controls: actions.controls }))
         : section(
             'scenario',
             'Scenario',
             h('p', { class: 'muted' }, 'No runbook scenario matched this incident.'),
           ),
+      section('runs', 'Runs', actions.runs),
       section('alerts', 'Alerts', alertsBlock),
       section('escalation', 'Escalation', timersBlock),
     ),
@@ -321,10 +293,15 @@ async function start() {
   live(
     {
       incident: (incident) => incident.id === id && applyIncident(incident),
-      timeline: (entry) => entry.incidentId === id && addEntry(entry),
+      timeline: (entry) => {
+        if (entry.incidentId !== id) return;
+        addEntry(entry);
+        if (entry.kind === 'action') actions.refresh();
+      },
     },
-    () => reload(),
+    () => Promise.all([reload(), actions.refresh()]),
   );
+  await actions.refresh();
   main.dataset.ready = 'true';
   setInterval(() => {
     if (current) showHead(current);
