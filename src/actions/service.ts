@@ -209,6 +209,11 @@ export class ActionService {
     if (run.status !== 'waiting')
       throw new ActionError('conflict', `run ${runId} is ${run.status}, not waiting`);
     if (fold(approver) === fold(run.requestedBy)) {
+      // The refusal is evidence too: someone tried to approve their own destructive request.
+      this.audit(run, approver, 'approval-refused', {
+        step: run.stepId ?? run.stepIndex,
+        reason: 'self-approval',
+      });
       throw new ActionError(
         'conflict',
         `${approver} asked for run ${runId} and cannot approve it; a second person must`,
@@ -218,6 +223,20 @@ export class ActionService {
       store.addApproval(runId, approver, now());
       this.audit(run, approver, 'approved', { step: run.stepId ?? run.stepIndex });
     });
+    const { step } = this.stepOf(run.scenario, run.stepId ?? run.stepIndex);
+    return this.attempt(run, step, confirmation);
+  }
+
+  /**
+   * retry asks the gate again for a waiting run, once what it lacked may be there (its backup has
+   * run, a confirmation is typed); an approval still counts only while it is fresh.
+   */
+  async retry(runId: number, actor: string, confirmation?: string): Promise<ActionRun> {
+    const run = this.context.store.actionRun(runId);
+    if (!run) throw new ActionError('not-found', `no action run ${runId}`);
+    if (run.status !== 'waiting')
+      throw new ActionError('conflict', `run ${runId} is ${run.status}, not waiting`);
+    this.audit(run, actor, 'retried', { step: run.stepId ?? run.stepIndex });
     const { step } = this.stepOf(run.scenario, run.stepId ?? run.stepIndex);
     return this.attempt(run, step, confirmation);
   }

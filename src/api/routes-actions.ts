@@ -91,30 +91,42 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
       }
     },
   );
-  zod.post(
-    '/api/v1/actions/:id/approve',
+  const verbs = [
     {
-      schema: {
-        summary:
-          "Approve another responder's waiting run (never your own); it runs if nothing else is missing",
-        tags: ['actions'],
-        security: SECURITY,
-        params: z.object({ id: z.coerce.number().int() }),
-        body: z.object({ confirmation: z.string().optional() }).optional(),
-        response: { 200: z.object({ run: ActionRunView }), ...errors },
+      verb: 'approve',
+      summary: "Approve another responder's waiting run (never your own); it runs if nothing else is missing",
+      act: actions.approve.bind(actions),
+    },
+    {
+      verb: 'retry',
+      summary:
+        'Ask the gate again for a waiting run, once what it lacked is there (its backup ran, a confirmation typed); approvals count while fresh',
+      act: actions.retry.bind(actions),
+    },
+  ] as const;
+  for (const { verb, summary, act } of verbs) {
+    zod.post(
+      `/api/v1/actions/:id/${verb}`,
+      {
+        schema: {
+          summary,
+          tags: ['actions'],
+          security: SECURITY,
+          params: z.object({ id: z.coerce.number().int() }),
+          body: z.object({ confirmation: z.string().optional() }).optional(),
+          response: { 200: z.object({ run: ActionRunView }), ...errors },
+        },
+        preHandler: guard('responder'),
       },
-      preHandler: guard('responder'),
-    },
-    async (request, reply) => {
-      try {
-        return {
-          run: await actions.approve(request.params.id, actorOf(request), request.body?.confirmation),
-        };
-      } catch (error) {
-        return refused(reply, error);
-      }
-    },
-  );
+      async (request, reply) => {
+        try {
+          return { run: await act(request.params.id, actorOf(request), request.body?.confirmation) };
+        } catch (error) {
+          return refused(reply, error);
+        }
+      },
+    );
+  }
   zod.get(
     '/api/v1/actions/:id',
     {

@@ -45,6 +45,26 @@ function reportScenario(io: Output, answer: ScenarioRun): number {
   return 1;
 }
 
+/** onRun approves a waiting run, or asks its gate again (`retry`), and reports what became of it. */
+async function onRun(verb: 'approve' | 'retry', args: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...CONNECTION, confirm: { type: 'string' } },
+  });
+  const id = positionals[0];
+  if (!id || !/^\d+$/.test(id))
+    throw new VigieError('USAGE', `vigie ${verb} needs a run number`, `run: vigie ${verb} 12`);
+  const answer = (await call(values.url, values.token, 'POST', `/api/v1/actions/${id}/${verb}`, {
+    ...(values.confirm === undefined ? {} : { confirmation: values.confirm }),
+  })) as { run: ActionRun };
+  if (values.json) {
+    io.out(JSON.stringify(answer, null, 2));
+    return 0;
+  }
+  return report(io, answer.run);
+}
+
 /** actionCommands are the guarded-action and post-mortem sub-commands. */
 export const actionCommands: Record<string, Command> = {
   async run(args, io) {
@@ -123,24 +143,8 @@ export const actionCommands: Record<string, Command> = {
     return report(io, answer.run);
   },
 
-  async approve(args, io) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { ...CONNECTION, confirm: { type: 'string' } },
-    });
-    const id = positionals[0];
-    if (!id || !/^\d+$/.test(id))
-      throw new VigieError('USAGE', 'vigie approve needs a run number', 'run: vigie approve 12');
-    const answer = (await call(values.url, values.token, 'POST', `/api/v1/actions/${id}/approve`, {
-      ...(values.confirm === undefined ? {} : { confirmation: values.confirm }),
-    })) as { run: ActionRun };
-    if (values.json) {
-      io.out(JSON.stringify(answer, null, 2));
-      return 0;
-    }
-    return report(io, answer.run);
-  },
+  approve: (args, io) => onRun('approve', args, io),
+  retry: (args, io) => onRun('retry', args, io),
 
   async postmortem(args, io) {
     const { values, positionals } = parseArgs({

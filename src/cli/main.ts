@@ -35,6 +35,7 @@ Commands:
                                             run a scenario's steps in order (or one step) through their risk gates;
                                             stops at the first failed step or one that waits for an approval
   approve RUN [--confirm TEXT]              approve another responder's waiting run
+  retry RUN [--confirm TEXT]                ask a waiting run's gate again (its backup has run, a confirmation)
   postmortem INC-1 [-o FILE]                draft the incident's post-mortem (Markdown)
   help                                      print this help
 `;

@@ -68,11 +68,15 @@ export function incidentDurations(input: PostmortemInput): IncidentDurations {
   const acked =
     sorted(timeline).find((entry) => entry.kind === 'acknowledged')?.at ?? incident.acknowledgedAt;
   const cleared = alerts.every((alert) => alert.status === 'resolved') ? lastClear(input) : undefined;
-  const fixed = (input.actionRuns ?? [])
-    .filter(succeeded)
+  // The mitigation is the last corrective step that succeeded before the alerts cleared (a restart
+  // that left the queue full did not mitigate; the flush after it did), else the clearing itself;
+  // while alerts still fire, the last corrective step that succeeded so far.
+  const fixes = (input.actionRuns ?? [])
+    .filter((run) => succeeded(run) && run.risk !== 'read')
     .map((run) => run.startedAt + run.durationMs)
-    .sort((a, b) => a - b)[0];
-  const mitigated = [cleared, fixed].filter((at) => at !== undefined).sort((a, b) => a - b)[0];
+    .sort((a, b) => a - b);
+  const mitigated =
+    cleared === undefined ? fixes.at(-1) : (fixes.filter((at) => at <= cleared).at(-1) ?? cleared);
   const resolved = incident.status === 'resolved' ? incident.resolvedAt : undefined;
   const since = (at: number | undefined) => (at === undefined ? undefined : Math.max(0, at - opened));
   return { tta: since(acked), ttm: since(mitigated), ttr: since(resolved) };
@@ -194,9 +198,9 @@ function timelineSection(timeline: readonly TimelineEntry[]): string[] {
     lines.push(
       `- ${utc(entry.at)} · ${inline(entry.actor)} · diagnosis: ${code(`$ ${firstLine(outcome.command)}`)} → ${ending(outcome)}`,
     );
-    const shown = mask(outcome.output).split('\n').slice(0, OUTPUT_LINES);
+    const shown = mask(outcome.output).replace(/\n+$/, '').split('\n').slice(0, OUTPUT_LINES);
     if (outcome.output.trim() !== '') {
-      const more = outcome.output.split('\n').length > OUTPUT_LINES || outcome.truncated;
+      const more = outcome.output.trimEnd().split('\n').length > OUTPUT_LINES || outcome.truncated;
       lines.push(...fenced(shown).map((line) => `  ${line}`));
       if (more) lines.push('  _(output cut; see the stored record)_');
     }

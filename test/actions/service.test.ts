@@ -163,6 +163,7 @@ describe('guarded actions', () => {
       'alice:requested',
       'alice:dry-run',
       'alice:requested',
+      'alice:approval-refused',
       'bob:approved',
       'alice:requested',
       'alice:ran',

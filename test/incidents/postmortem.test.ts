@@ -171,6 +171,15 @@ test('a successful action before the alerts clear is the mitigation', () => {
   assert.equal(incidentDurations(input).ttm, 14 * MIN + 30_000);
 });
 
+test('the mitigation is the last step that succeeded before the alerts cleared, not the first', () => {
+  const restart = { ...RESTART, startedAt: T0 + 14 * MIN, durationMs: 30_000 };
+  const flush = { ...RESTART, step: 'flush-queue', startedAt: T0 + 18 * MIN, durationMs: 1000 };
+  const afterwards = { ...RESTART, step: 'scale-down', startedAt: T0 + 22 * MIN, durationMs: 1000 };
+  const diagnosis = { ...RESTART, step: 'llen', risk: 'read', startedAt: T0 + 19 * MIN, durationMs: 10 };
+  const input = { ...realistic(), actionRuns: [restart, flush, diagnosis, afterwards] };
+  assert.equal(incidentDurations(input).ttm, 18 * MIN + 1000);
+});
+
 test('the draft has every section, the steps with their approvals and the checklist state', () => {
   const input = realistic();
   const flush: ActionRunRecord = {

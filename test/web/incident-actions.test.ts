@@ -203,6 +203,13 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
         0,
         'no Approve for the requester',
       );
+      await page.click(`${row} button[data-retry]`);
+      await page.waitForSelector(`${row} .retry .message:has-text("Still waiting")`, { timeout: PATIENCE });
+      assert.match(
+        await text(page, row),
+        /second person must approve/,
+        'trying again does not bypass the gate',
+      );
       assert.equal(await count(TENANT), 42, 'nothing deleted yet');
       await screenshot(page, 'incident-actions-waiting');
     },

@@ -200,8 +200,13 @@ export function createActions({ incidentId, scenario, me }) {
     return form;
   }
 
-  /** approveForm gives the Approve button of another responder's waiting run. */
-  function approveForm(run) {
+  /**
+   * gateForm gives the button of a waiting run: Approve on another responder's, Try again on one's
+   * own (once its backup has run, or with the confirmation typed), with the confirmation input its
+   * step asks for.
+   */
+  function gateForm(run, verb) {
+    const [label, doing] = verb === 'approve' ? ['Approve', 'Approving…'] : ['Try again', 'Asking again…'];
     const step = stepOf(run);
     const expected = step && needsConfirmation(step) ? expectedConfirmation(step) : undefined;
     const confirmation =
@@ -216,11 +221,11 @@ export function createActions({ incidentId, scenario, me }) {
             placeholder: expected,
             dataset: { confirm: expected },
           });
-    const button = h('button', { type: 'submit', class: 'primary', dataset: { approve: run.id } }, 'Approve');
+    const button = h('button', { type: 'submit', class: 'primary', dataset: { [verb]: run.id } }, label);
     const message = h('div', { class: 'message', 'aria-live': 'polite' });
     const form = h(
       'form',
-      { class: 'approve', novalidate: true },
+      { class: verb, novalidate: true },
       confirmation
         ? h(
             'div',
@@ -236,18 +241,21 @@ export function createActions({ incidentId, scenario, me }) {
       event.preventDefault();
       const typed = confirmation?.value.trim();
       if (expected !== undefined && typed !== expected) {
-        replace(message, problem({ message: `Type ${expected} to approve and run this step` }));
+        replace(message, problem({ message: `Type ${expected} to run this step` }));
         confirmation?.focus();
         return;
       }
       button.disabled = true;
-      replace(message, h('p', { class: 'muted' }, 'Approving…'));
+      replace(message, h('p', { class: 'muted' }, doing));
       try {
-        const answer = await api(`/api/v1/actions/${run.id}/approve`, {
+        const answer = await api(`/api/v1/actions/${run.id}/${verb}`, {
           method: 'POST',
           csrf: me.csrf,
           body: typed === undefined ? {} : { confirmation: typed },
         });
+        button.disabled = false;
+        // A run the gate still holds is drawn the same; say it was asked.
+        replace(message, h('p', { class: 'muted' }, `Still ${answer.run.status}: see what it needs above.`));
         upsert(answer.run);
       } catch (error) {
         button.disabled = false;
@@ -294,13 +302,10 @@ export function createActions({ incidentId, scenario, me }) {
                   run.reasons.map((reason) => h('li', {}, reason)),
                 )
               : null,
-            mine(run)
-              ? waitsForSecond(run)
-                ? h('p', { class: 'waiting' }, 'waiting for a second responder')
-                : null
-              : responder
-                ? approveForm(run)
-                : null,
+            mine(run) && waitsForSecond(run)
+              ? h('p', { class: 'waiting' }, 'waiting for a second responder')
+              : null,
+            responder ? gateForm(run, mine(run) ? 'retry' : 'approve') : null,
           ]
         : run.outcome && typeof run.outcome === 'object'
           ? h('details', { class: 'run-output' }, h('summary', {}, 'Output'), renderOutcome(run.outcome))
