@@ -1,15 +1,20 @@
 /**
  * Blast radius: what a destructive SQL or Redis step would touch, measured without touching it. A
- * `DELETE` or `UPDATE` becomes a `SELECT count(*)` with the same WHERE and the same bind values, a
+ * `DELETE` or `UPDATE` becomes a `SELECT count(*)` with the same WHERE and the same bind values (one
+ * with a CTE, USING or FROM gets the planner's estimate), a `TRUNCATE` counts its tables' rows, a
  * `pg_terminate_backend` query lists the sessions it selects, a Redis `DEL` counts the keys that
  * exist, a pattern is counted with SCAN, a `FLUSHDB` with DBSIZE. The SQL probes are planned here and
  * run by the sql executor inside its READ ONLY transaction.
  */
 import type { Redis } from 'ioredis';
 
-/** SqlProbe is a read-only query that measures what one statement would touch. */
+/**
+ * SqlProbe is a read-only query that measures what one statement would touch: an exact count, the
+ * sessions a kill selects, or (`estimate`) the planner's guess for a statement too involved to count
+ * by rewriting it (a CTE, `DELETE … USING`, `UPDATE … FROM`).
+ */
 export interface SqlProbe {
-  readonly action: 'delete' | 'update' | 'terminate' | 'cancel';
+  readonly action: 'delete' | 'update' | 'truncate' | 'terminate' | 'cancel' | 'estimate';
   /** The table a DELETE or UPDATE names, as written. */
   readonly table?: string;
   readonly text: string;
@@ -25,27 +30,43 @@ export function formatCount(count: number): string {
 }
 
 /**
- * sqlBlast plans the probe of one statement (with `$n` bind parameters and their values), or gives
- * undefined when its reach cannot be measured by a simple query (a CTE, `DELETE … USING`, `UPDATE …
- * FROM`, a statement that destroys nothing).
+ * sqlBlast plans the probe of one statement (with `$n` bind parameters and their values): an exact
+ * count for a plain DELETE, UPDATE or TRUNCATE, the planner's estimate for one too involved to
+ * rewrite (a CTE, `DELETE … USING`, `UPDATE … FROM`), or undefined for a statement that destroys nothing.
  */
 export function sqlBlast(statement: string, values: readonly string[]): SqlProbe | undefined {
   const code = blankQuoted(statement);
   const remove = /^\s*DELETE\s+FROM\s+/i.exec(code);
   if (remove) {
     const using = topLevel(code, 'USING', remove[0].length);
-    if (using !== undefined) return undefined;
-    return countProbe('delete', statement, code, remove[0].length, values);
+    if (using !== undefined) return estimateProbe(statement, values);
+    return (
+      countProbe('delete', statement, code, remove[0].length, values) ?? estimateProbe(statement, values)
+    );
   }
   const update = /^\s*UPDATE\s+/i.exec(code);
   if (update) {
     const set = topLevel(code, 'SET', update[0].length);
     if (set === undefined) return undefined;
     const where = topLevel(code, 'WHERE', set);
-    if (topLevel(code, 'FROM', set, where) !== undefined) return undefined;
+    if (topLevel(code, 'FROM', set, where) !== undefined) return estimateProbe(statement, values);
     const table = statement.slice(update[0].length, set).trim();
     return countProbe('update', statement, code, set, values, table);
   }
+  const truncate = /^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?/i.exec(code);
+  if (truncate) {
+    const end = /\b(?:RESTART|CONTINUE|CASCADE|RESTRICT)\b|;|$/i.exec(code.slice(truncate[0].length));
+    const tables = statement
+      .slice(truncate[0].length, truncate[0].length + (end?.index ?? 0))
+      .split(',')
+      .map((table) => table.trim())
+      .filter((table) => table !== '');
+    if (tables.length === 0) return undefined;
+    const counts = tables.map((table) => `(SELECT count(*) FROM ${table})`).join(' + ');
+    return { action: 'truncate', table: tables.join(', '), text: `SELECT ${counts}`, values: [] };
+  }
+  if (/^\s*WITH\b/i.test(code) && /\b(?:DELETE|UPDATE)\b/i.test(code))
+    return estimateProbe(statement, values);
   const kill =
     /^(\s*SELECT\s+(?:[\s\S]*?,\s*)?)pg_(terminate|cancel)_backend\s*\(\s*([\w.]+|\$\d+)\s*\)/i.exec(code);
   if (kill) {
@@ -68,11 +89,63 @@ export function describeSqlBlast(probe: SqlProbe, rows: readonly (readonly (stri
     const n = rows.length;
     return `would ${verb} ${formatCount(n)} ${n === 1 ? 'session' : 'sessions'}${n > 0 ? ':' : ''}`;
   }
+  if (probe.action === 'estimate') return describeEstimate(rows[0]?.[0] ?? null);
   const n = Number(rows[0]?.[0] ?? 0);
   const noun = n === 1 ? 'row' : 'rows';
+  if (probe.action === 'truncate') return `would empty ${probe.table}: ${formatCount(n)} ${noun}`;
   return probe.action === 'delete'
     ? `would delete ${formatCount(n)} ${noun} from ${probe.table}`
     : `would update ${formatCount(n)} ${noun} of ${probe.table}`;
+}
+
+function estimateProbe(statement: string, values: readonly string[]): SqlProbe {
+  return {
+    action: 'estimate',
+    text: `EXPLAIN (FORMAT JSON) ${withoutSemicolon(statement)}`,
+    values: [...values],
+  };
+}
+
+const withoutSemicolon = (text: string): string => text.replace(/[\s;]+$/, '');
+
+interface PlanNode {
+  readonly 'Node Type'?: string;
+  readonly Operation?: string;
+  readonly 'Relation Name'?: string;
+  readonly 'Plan Rows'?: number;
+  readonly Plans?: readonly PlanNode[];
+}
+
+/**
+ * describeEstimate reads an EXPLAIN (FORMAT JSON) plan: each table a ModifyTable node changes, with
+ * the rows the planner expects to reach it (its input's estimate), since it cannot be counted exactly
+ * without running the statement.
+ */
+function describeEstimate(plan: string | null): string {
+  const changes = new Map<string, number>();
+  const visit = (node: PlanNode): void => {
+    if (node['Node Type'] === 'ModifyTable' && node.Operation && node['Relation Name']) {
+      const key = `${node.Operation.toLowerCase()} ${node['Relation Name']}`;
+      const rows = node.Plans?.[0]?.['Plan Rows'] ?? node['Plan Rows'] ?? 0;
+      changes.set(key, (changes.get(key) ?? 0) + rows);
+    }
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  try {
+    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PlanNode }[];
+    for (const root of parsed) visit(root.Plan);
+  } catch {
+    return 'the planner gave no estimate of what this would change';
+  }
+  if (changes.size === 0) return 'would change no table, by the planner';
+  const parts = [...changes].map(([key, rows]) => {
+    const [operation, table] = key.split(' ');
+    const noun = rows === 1 ? 'row' : 'rows';
+    return operation === 'delete'
+      ? `delete about ${formatCount(rows)} ${noun} from ${table}`
+      : `${operation} about ${formatCount(rows)} ${noun} of ${table}`;
+  });
+  return `would ${parts.join(', ')} (planner estimate: a CTE or a join cannot be counted without running it)`;
 }
 
 function countProbe(

@@ -261,7 +261,8 @@ async function measure(
     try {
       const result = await query(client, probe.text, probe.values);
       blocks.push(describeSqlBlast(probe, result.rows));
-      if (probe.table === undefined && result.rows.length > 0) blocks.push(renderResult(result));
+      if ((probe.action === 'terminate' || probe.action === 'cancel') && result.rows.length > 0)
+        blocks.push(renderResult(result));
     } catch (error) {
       // A probe that fails (a table that does not exist yet) leaves the reach unknown, not the dry run failed.
       await client.query('ROLLBACK TO SAVEPOINT blast');

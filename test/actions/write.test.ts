@@ -42,7 +42,7 @@ describe('parameters bound as values (pure)', () => {
       text: 'SELECT count(*) FROM jobs WHERE tenant = $1',
       values: ['t'],
     });
-    assert.equal(sqlBlast('DELETE FROM a USING b WHERE a.id = b.id', []), undefined);
+    assert.equal(sqlBlast('DELETE FROM a USING b WHERE a.id = b.id', [])?.action, 'estimate');
   });
   it('fills the URL path and query, encoded, never the host', () => {
     assert.equal(
