@@ -14,6 +14,7 @@ import {
   type RunbookConfig,
   type Scenario,
 } from '../schema.ts';
+import { linkChecklistChecks } from './checklist-checks.ts';
 import { deriveChecks } from './checks.ts';
 import { readDocument } from './document.ts';
 import { normalise } from './lexicon/index.ts';
@@ -143,7 +144,9 @@ export function importMarkdown(input: Uint8Array | string, options: ImportOption
     ...(scenarios.length > 0 ? { scenarios } : {}),
     ...(collected.procedures.length > 0 ? { procedures: collected.procedures } : {}),
     ...(collected.maintenance.length > 0 ? { maintenance: collected.maintenance } : {}),
-    ...(Object.keys(collected.checklists).length > 0 ? { checklists: collected.checklists } : {}),
+    ...(Object.keys(collected.checklists).length > 0
+      ? { checklists: linkChecklistChecks(collected.checklists, checks) }
+      : {}),
     ...(collected.slos.length > 0 ? { slos: uniqueIds(collected.slos) } : {}),
   };
   const parsed = Runbook.safeParse(model);

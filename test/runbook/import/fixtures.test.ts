@@ -85,6 +85,15 @@ describe('importing the real runbooks', () => {
     );
 
     assert.deepEqual(Object.keys(runbook.checklists!).sort(), ['post-deploy', 'post-incident', 'pre-deploy']);
+    // "Health check OK (/health/ready retourne 200)" is what the readiness check watches: Vigie ticks it.
+    const postDeploy = runbook.checklists!['post-deploy']!;
+    const ticking = (Array.isArray(postDeploy) ? postDeploy : postDeploy.items).filter(
+      (item) => typeof item !== 'string' && item.check !== undefined,
+    );
+    assert.deepEqual(
+      ticking.map((item) => typeof item !== 'string' && [item.text, item.check]),
+      [['Health check OK (/health/ready retourne 200)', 'paris-sportif-api-health-ready']],
+    );
 
     const tasks = runbook.maintenance!;
     assert.equal(tasks.length, 3);

@@ -128,6 +128,41 @@ describe('importer structure', () => {
     assert.deepEqual(Object.keys(runbook.checklists!), ['pre-deploy', 'release-day']);
   });
 
+  it('links a checklist item to the check that watches it, with the time it must hold', () => {
+    const runbook = read(
+      [
+        '# Ops',
+        '',
+        '## Monitoring',
+        '',
+        '```bash',
+        'curl -f https://api.example.com/health/ready',
+        '```',
+        '',
+        '## Post-deploy',
+        '',
+        '- [ ] /health/ready answers 200 for 5 minutes',
+        '- [ ] Services UP',
+        '- [ ] Logs clean',
+        '',
+      ].join('\n'),
+    );
+    const checklist = runbook.checklists!['post-deploy']!;
+    const items = Array.isArray(checklist) ? checklist : checklist.items;
+    const check = runbook.checks!.find((candidate) => candidate.target.endsWith('/health/ready'));
+    assert.ok(check, JSON.stringify(runbook.checks));
+    assert.deepEqual(items[0], {
+      text: '/health/ready answers 200 for 5 minutes',
+      check: check.id,
+      hold: '5m',
+      source: { line: 11 },
+    });
+    assert.ok(
+      items.slice(1).every((item) => typeof item === 'string' || item.check === undefined),
+      'vague items stay for a person',
+    );
+  });
+
   it('maintenance written as a table of words: "every Sunday at 03:30 UTC", "nightly"', () => {
     const runbook = read(
       [
