@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ActionError } from '../actions/service.ts';
 import type { StepOutcome } from '../actions/step.ts';
+import { postmortemChecklists } from '../checklists/postmortem.ts';
 import { draftPostmortem } from '../incidents/postmortem.ts';
 import { fail, type RouteContext } from './app.ts';
 import { actorOf } from './auth.ts';
@@ -237,6 +238,7 @@ export function registerActionRoutes({ zod, guard, options }: RouteContext): voi
         timeline,
         alerts: store.alertsOf(incident.id),
         ...(scenario ? { scenario } : {}),
+        checklists: postmortemChecklists(store.checklists.checklistsOf('incident', incident.id)),
         actionRuns: store
           .actionRuns(incident.id)
           .filter((run) => !run.dryRun && run.status !== 'waiting')

@@ -434,6 +434,14 @@ export class Pipeline {
     return expired;
   }
 
+  /** endWindow ends a maintenance window now (a deploy or a task finished early); alerts it held fire at the next look. */
+  endWindow(id: string): boolean {
+    const ended = this.store.endWindow(id, this.options.clock.now());
+    this.quietCache = undefined;
+    if (ended) this.loop.wake();
+    return ended;
+  }
+
   /** wake makes the loop look at the store now (after another process wrote to it). */
   wake(): void {
     this.loop.wake();

@@ -39,7 +39,8 @@ export interface PostmortemInput {
   readonly timeline: readonly TimelineEntry[];
   readonly alerts: readonly AlertRecord[];
   readonly scenario?: Scenario;
-  readonly checklist?: ChecklistState;
+  /** The incident's tracked checklists (post-incident), each shown with its state. */
+  readonly checklists?: readonly ChecklistState[];
   readonly actionRuns?: readonly ActionRunRecord[];
   /** Commands a responder ran by hand (from `$ …` comments), leading `$ ` optional. */
   readonly commandsTyped?: readonly string[];
@@ -116,8 +117,8 @@ export function draftPostmortem(input: PostmortemInput): string {
   out.push('## Alerts involved', '', ...alertsSection(input.alerts), '');
   out.push('## Notifications', '', ...notificationsSection(input.timeline), '');
   out.push('## Steps run', '', ...stepsSection(input), '');
-  if (input.checklist)
-    out.push(`## Checklist: ${inline(input.checklist.title)}`, '', ...checklistSection(input.checklist), '');
+  for (const checklist of input.checklists ?? [])
+    out.push(`## Checklist: ${inline(checklist.title)}`, '', ...checklistSection(checklist), '');
   out.push('## Proposed runbook fixes', '', ...proposals(input).map((line) => `- ${line}`), '');
   for (const heading of ['Root cause', 'What went well', 'What to improve']) {
     out.push(`## ${heading}`, '', '_to be written_', '');

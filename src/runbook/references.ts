@@ -84,6 +84,17 @@ export function checkReferences(runbook: RunbookConfig): ReferenceProblem[] {
       problems.push({ path: ['rotations', id, ...problem.path], message: problem.message });
     }
   }
+  for (const [id, checklist] of Object.entries(runbook.checklists ?? {})) {
+    const [items, at] = Array.isArray(checklist) ? [checklist, []] : [checklist.items, ['items']];
+    items.forEach((item, i) => {
+      if (typeof item !== 'string' && item.check !== undefined && !checks.has(item.check)) {
+        problems.push({
+          path: ['checklists', id, ...at, i, 'check'],
+          message: unknown('check', item.check, checks),
+        });
+      }
+    });
+  }
   for (const problem of dependenciesOf(runbook.checks ?? []).problems) problems.push(problem);
   const affectable = [...checks, ...alerts.map((alert) => alert.id)];
   for (const problem of validateMaintenance(runbook.maintenance ?? [], affectable)) problems.push(problem);

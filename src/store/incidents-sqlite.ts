@@ -250,6 +250,7 @@ function prepare(db: DatabaseSync) {
     addWindow: q(`INSERT INTO windows (id, title, matchers_json, starts_at, ends_at, created_by, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
     windows: q('SELECT * FROM windows ORDER BY starts_at'),
+    endWindow: q('UPDATE windows SET ends_at = ? WHERE id = ? AND ends_at > ?'),
     addToken: q(
       'INSERT INTO tokens (id, hash, role, name, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -580,6 +581,10 @@ class SqliteIncidentStore implements IncidentStore {
 
   expireSilence(id: string, at: number): boolean {
     return Number(this.sql.expireSilence.run(at, at, id).changes) > 0;
+  }
+
+  endWindow(id: string, at: number): boolean {
+    return Number(this.sql.endWindow.run(at, id, at).changes) > 0;
   }
 
   addWindow(window: WindowRecord): void {

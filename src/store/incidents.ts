@@ -50,6 +50,7 @@ export const TIMELINE_KINDS = [
   'resolved',
   'comment',
   'action',
+  'checklist',
 ] as const;
 /** TimelineKind is what a timeline entry records. */
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -305,6 +306,8 @@ export interface IncidentStore {
 
   addWindow(window: WindowRecord): void;
   windows(): WindowRecord[];
+  /** endWindow ends a window at `at` if it was still open then; false when it had ended or does not exist. */
+  endWindow(id: string, at: number): boolean;
 
   addToken(token: TokenRecord): void;
   tokenByHash(hash: string): TokenRecord | undefined;

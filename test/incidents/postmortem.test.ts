@@ -111,13 +111,15 @@ function realistic(): PostmortemInput {
     scenario: SCENARIO,
     actionRuns: [RESTART],
     commandsTyped: ['$ docker logs --tail 100 worker', '$ redis-cli -u $REDIS_URL LLEN bull:mail:wait'],
-    checklist: {
-      title: 'post-incident',
-      items: [
-        { text: 'Queue length back under 100', done: true, by: 'vigie', at: T0 + 21 * MIN },
-        { text: 'Customer support told', done: false },
-      ],
-    },
+    checklists: [
+      {
+        title: 'post-incident',
+        items: [
+          { text: 'Queue length back under 100', done: true, by: 'vigie', at: T0 + 21 * MIN },
+          { text: 'Customer support told', done: false },
+        ],
+      },
+    ],
     now: T0 + 60 * MIN,
     timeline: timeline([
       [T0, 'opened', 'vigie', 'opened by alert mail-queue-high'],

@@ -66,6 +66,18 @@ describe('loadRunbook', () => {
     assert.match(loaded.errors[0]!.message, /did you mean '=='/);
   });
 
+  it('refuses a checklist item naming a check the runbook lacks, at its line', () => {
+    const loaded = loadRunbook(
+      'name: t\nchecks:\n  - { id: api, probe: http, target: "http://x/health" }\nchecklists:\n  post-deploy:\n    - Dashboards normal\n    - { text: Health OK, check: apii }\n',
+    );
+    assert.equal(loaded.ok, false);
+    if (loaded.ok) return;
+    assert.deepEqual(
+      loaded.errors.map((error) => [error.path, error.line, error.message]),
+      [['checklists.post-deploy[1].check', 7, "no check 'apii'; did you mean 'api'?"]],
+    );
+  });
+
   it('says where YAML syntax breaks', () => {
     const loaded = loadRunbook('name: x\nchecks:\n  - id: a\n   probe: http\n');
     assert.equal(loaded.ok, false);
