@@ -11,7 +11,10 @@
  * the connection closed after every run.
  *
  * In write mode the statements run in one ordinary transaction, committed when all succeed, under the
- * same statement_timeout. Parameters are bind parameters (`$1`), their values sent apart from the SQL.
+ * same statement_timeout. A statement PostgreSQL refuses inside a transaction block (VACUUM, CREATE
+ * INDEX CONCURRENTLY, CREATE DATABASE, …) runs instead alone, in autocommit, under a session
+ * statement_timeout; the step must hold nothing else, since its statements could no longer commit or
+ * fail together. Parameters are bind parameters (`$1`), their values sent apart from the SQL.
  * A dry run measures, in a READ ONLY transaction, what a DELETE, UPDATE or pg_terminate_backend would
  * touch (blast.ts), and changes nothing.
  */
@@ -77,6 +80,34 @@ const SESSION_CONTROL: Readonly<Record<string, string>> = {
 const SERVER_ACTIONS =
   /\b(pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|pg_promote|pg_create_restore_point|pg_(?:create|drop)_\w*slot|pg_replication_origin_\w+|dblink\w*|lo_\w+|pg_file_\w+|pg_notify|pg_logical_emit_message|pg_stat_reset\w*|pg_wal_replay_\w+|pg_(?:try_)?advisory_\w+|pg_log_backend_memory_contexts)\s*\(/i;
 
+/**
+ * Statements PostgreSQL will not run inside a transaction block, with how to name them; the text
+ * they are tested against has its comments and literals blanked out.
+ */
+const OUTSIDE_TRANSACTION: readonly { readonly pattern: RegExp; readonly name: string }[] = [
+  { pattern: /^VACUUM\b/i, name: 'VACUUM' },
+  { pattern: /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i, name: 'CREATE INDEX CONCURRENTLY' },
+  { pattern: /^DROP\s+INDEX\s+CONCURRENTLY\b/i, name: 'DROP INDEX CONCURRENTLY' },
+  { pattern: /^REINDEX\b[^;]*\bCONCURRENTLY\b/i, name: 'REINDEX CONCURRENTLY' },
+  { pattern: /^REINDEX\s+(?:\([^)]*\)\s*)?(?:DATABASE|SYSTEM)\b/i, name: 'REINDEX DATABASE' },
+  { pattern: /^(?:CREATE|DROP)\s+DATABASE\b/i, name: 'CREATE or DROP DATABASE' },
+  { pattern: /^ALTER\s+DATABASE\b[^;]*\bSET\s+TABLESPACE\b/i, name: 'ALTER DATABASE … SET TABLESPACE' },
+  { pattern: /^(?:CREATE|DROP)\s+TABLESPACE\b/i, name: 'CREATE or DROP TABLESPACE' },
+  { pattern: /^ALTER\s+SYSTEM\b/i, name: 'ALTER SYSTEM' },
+  { pattern: /^CLUSTER\s*(?:\(\s*VERBOSE\s*\)|VERBOSE)?\s*$/i, name: 'CLUSTER of every table' },
+  { pattern: /^(?:CREATE|DROP)\s+SUBSCRIPTION\b/i, name: 'CREATE or DROP SUBSCRIPTION' },
+];
+
+/**
+ * outsideTransaction names the statement when PostgreSQL refuses to run it inside a transaction
+ * block (VACUUM, CREATE INDEX CONCURRENTLY, …), so a write step runs it alone in autocommit; undefined
+ * for any other statement.
+ */
+export function outsideTransaction(statement: string): string | undefined {
+  const code = withoutLiterals(withoutComments(statement)).trim();
+  return OUTSIDE_TRANSACTION.find((entry) => entry.pattern.test(code))?.name;
+}
+
 /** SqlStep is a step read into its statements and the server they run on. */
 export interface SqlStep {
   readonly command: string;
@@ -96,10 +127,21 @@ export function sqlExecutor(): Executor {
       const secrets = [passwordOf(read.dsn)].filter((value): value is string => value !== undefined);
       const notes: string[] = [];
       let statements = read.statements;
+      let alone: string | undefined;
       if (context.mode === 'write') {
         statements = withoutOwnTransaction(statements, notes);
         const why = writeProblem(statements);
         if (why) return refusal(read.command, why, { target: read.dsn, secrets });
+        const lone = loneStatement(statements);
+        if ('problem' in lone) return refusal(read.command, lone.problem, { target: read.dsn, secrets });
+        alone = lone.alone;
+        if (alone !== undefined) {
+          // Vigie's transaction does not replace the step's own BEGIN … COMMIT here: there is none.
+          const dropped = notes.splice(0).length > 0 ? "the step's BEGIN … COMMIT was dropped: " : '';
+          notes.push(
+            `${dropped}${alone} runs alone, outside a transaction: PostgreSQL does not run it inside one`,
+          );
+        }
       } else {
         const why = readOnlyProblem(statements);
         if (why) return refusal(read.command, why, { target: read.dsn, secrets });
@@ -121,7 +163,7 @@ export function sqlExecutor(): Executor {
       client.on('error', () => {}); // a dropped connection ends this run only, reported by the query
       open.add(client);
       try {
-        const ran = await runStatements(client, { ...read, command, statements }, bound, context);
+        const ran = await runStatements(client, { ...read, command, statements }, bound, context, alone);
         return { ...ran, secrets, notes: [...notes, ...(ran.notes ?? [])] };
       } finally {
         open.delete(client);
@@ -162,6 +204,23 @@ export function writeProblem(statements: readonly string[]): string | undefined 
   return undefined;
 }
 
+/**
+ * loneStatement finds the statement of a write step that must run outside a transaction, if any, and
+ * refuses a step that holds such a statement beside others: they could no longer succeed or fail
+ * together, and a half-done step is worse than a refused one.
+ */
+function loneStatement(statements: readonly string[]): { alone?: string } | { problem: string } {
+  const names = statements.map(outsideTransaction);
+  const alone = names.find((name) => name !== undefined);
+  if (alone === undefined) return {};
+  if (statements.length > 1) {
+    return {
+      problem: `${alone} cannot run inside a transaction, and the other statements of this step run in one: give ${alone} a step of its own`,
+    };
+  }
+  return { alone };
+}
+
 /** withoutOwnTransaction drops the step's own `BEGIN; … COMMIT;` around its statements: Vigie's transaction replaces it. */
 function withoutOwnTransaction(statements: readonly string[], notes: string[]): readonly string[] {
   const first = withoutComments(statements[0] ?? '').trim();
@@ -192,11 +251,16 @@ function withoutLiterals(statement: string): string {
   return statement.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""');
 }
 
+/**
+ * runStatements runs the statements in one transaction (read-only in read mode), or — `alone` naming
+ * a statement PostgreSQL refuses inside one — that single statement in autocommit.
+ */
 async function runStatements(
   client: pg.Client,
   read: SqlStep,
   bound: readonly BoundSql[],
   context: ExecutionContext,
+  alone?: string,
 ): Promise<Execution> {
   const start = performance.now();
   const { signal, timeoutMs } = context;
@@ -214,12 +278,18 @@ async function runStatements(
     const left = timeoutMs - (performance.now() - start);
     const remaining = Math.max(1, Math.floor(left - Math.min(100, left / 10)));
     const writing = context.mode === 'write' && !context.dryRun;
-    await abortable(client.query(writing ? 'BEGIN' : 'BEGIN READ ONLY'), signal, () => {});
-    await abortable(client.query(`SET LOCAL statement_timeout = ${remaining}`), signal, () => {});
+    const autocommit = writing && alone !== undefined;
+    if (autocommit) {
+      // No transaction to scope the limit to: the session carries it, and the session ends with the run.
+      await abortable(client.query(`SET statement_timeout = ${remaining}`), signal, () => {});
+    } else {
+      await abortable(client.query(writing ? 'BEGIN' : 'BEGIN READ ONLY'), signal, () => {});
+      await abortable(client.query(`SET LOCAL statement_timeout = ${remaining}`), signal, () => {});
+    }
     // The first query fixes the transaction's mode: from here PostgreSQL refuses `SET transaction_read_only = off`.
     if (!writing) await abortable(client.query('SELECT 1'), signal, () => {});
     if (context.dryRun) {
-      await abortable(measure(client, read, bound, blocks), signal, () => {});
+      await abortable(measure(client, read, bound, blocks, alone), signal, () => {});
       const output = capture(blocks.join('\n'), context.outputCap + READ_SLACK, 'head');
       return { ...base, status: 'dry-run', output };
     }
@@ -228,7 +298,7 @@ async function runStatements(
       blocks.push(renderResult(result));
       truncated ||= result.truncated;
     }
-    if (writing) await abortable(client.query('COMMIT'), signal, () => {});
+    if (writing && !autocommit) await abortable(client.query('COMMIT'), signal, () => {});
     const output = capture(blocks.join('\n'), context.outputCap + READ_SLACK, 'head');
     return { ...base, status: 'ok', output, truncated };
   } catch (error) {
@@ -251,8 +321,10 @@ async function measure(
   read: SqlStep,
   bound: readonly BoundSql[],
   blocks: string[],
+  alone?: string,
 ): Promise<void> {
-  blocks.push(`would run on ${serverName(read.dsn)}, in one transaction:`);
+  const how = alone === undefined ? 'in one transaction' : `alone, outside a transaction (${alone} needs it)`;
+  blocks.push(`would run on ${serverName(read.dsn)}, ${how}:`);
   for (const statement of bound) {
     blocks.push(`  ${statement.shown.replaceAll('\n', '\n  ')};`);
     const probe = sqlBlast(statement.text, statement.values);

@@ -24,18 +24,23 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { ActionService } from '../actions/service.ts';
+import type { DeployService } from '../checklists/deploys.ts';
+import type { ChecklistTracker } from '../checklists/tracker.ts';
 import type { CheckBoard } from '../engine/board.ts';
 import type { Pipeline } from '../engine/pipeline.ts';
 import type { Clock } from '../engine/scheduler.ts';
 import type { ErrorCode } from '../errors.ts';
 import { parseJsonBody } from '../ingest/json-body.ts';
+import type { MaintenanceScheduler } from '../maintenance/scheduler.ts';
 import type { RunbookConfig } from '../runbook/schema.ts';
 import type { ObservationStore } from '../store/store.ts';
 import { type AuthFailure, makeGuard } from './auth.ts';
 import type { EventHub } from './events.ts';
 import type { Metrics } from './metrics.ts';
 import { registerActionRoutes } from './routes-actions.ts';
+import { registerChecklistRoutes } from './routes-checklists.ts';
 import { registerIncidentRoutes } from './routes-incidents.ts';
+import { registerMaintenanceRoutes } from './routes-maintenance.ts';
 import { registerScenarioRoutes } from './routes-scenarios.ts';
 import { registerSystemRoutes } from './routes-system.ts';
 
@@ -72,6 +77,12 @@ export interface ApiOptions {
   /** Largest accepted body, in bytes; 1 MiB when absent. */
   readonly bodyLimit?: number;
   readonly log?: ApiLog;
+  /** The maintenance scheduler; without it the maintenance routes answer 404. */
+  readonly maintenance?: MaintenanceScheduler;
+  /** Tracked checklists; with `deploys`, the deploy and checklist routes are served. */
+  readonly checklists?: ChecklistTracker;
+  /** Deploys with their maintenance windows and checklists. */
+  readonly deploys?: DeployService;
 }
 
 const STATUS_OF: Partial<Record<ErrorCode, number>> = {
@@ -162,6 +173,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   registerIncidentRoutes(context);
   registerActionRoutes(context);
   registerScenarioRoutes(context);
+  registerMaintenanceRoutes(context);
+  registerChecklistRoutes(context);
   await options.web?.(app);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

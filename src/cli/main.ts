@@ -14,7 +14,9 @@ import { maskSecrets } from '../runbook/secrets.ts';
 import { formatTable, summarise } from '../runbook/show.ts';
 import { toYaml } from '../runbook/write.ts';
 import { actionCommands } from './actions.ts';
+import { deployCommands } from './deploys.ts';
 import { incidentCommands } from './incidents.ts';
+import { maintenanceCommands } from './maintenance.ts';
 
 const USAGE = `Usage: vigie <command> [options]
 
@@ -37,6 +39,12 @@ Commands:
   approve RUN [--confirm TEXT]              approve another responder's waiting run
   retry RUN [--confirm TEXT]                ask a waiting run's gate again (its backup has run, a confirmation)
   postmortem INC-1 [-o FILE]                draft the incident's post-mortem (Markdown)
+  deploy start [TITLE] [--duration 30m] [--quiet MATCHER]… | finish [ID] | list | show ID
+                                            a deploy: its maintenance window and pre/post-deploy checklists
+  checklist tick CHECKLIST POSITION [--note TEXT] [--undo] | show CHECKLIST | show --incident INC-1
+                                            tick a checklist item by hand (check items tick themselves)
+  maintenance list | run TASK [--detach]    the runbook's maintenance tasks: schedules, next due times, latest
+                                            runs; run one now through its gate (waits for it unless --detach)
   help                                      print this help
 `;
 
@@ -74,6 +82,8 @@ const YAML_HEADER = (file: string): string =>
 const commands: Record<string, Command> = {
   ...incidentCommands,
   ...actionCommands,
+  ...deployCommands,
+  ...maintenanceCommands,
   async import(args, io) {
     const { values, positionals } = parseArgs({
       args,

@@ -9,7 +9,10 @@ import { ActionService } from '../actions/service.ts';
 import { buildApi, type Readiness } from '../api/app.ts';
 import { EventHub } from '../api/events.ts';
 import { createMetrics, type Metrics } from '../api/metrics.ts';
+import { DeployService } from '../checklists/deploys.ts';
+import { ChecklistTracker } from '../checklists/tracker.ts';
 import { VigieError } from '../errors.ts';
+import { MaintenanceScheduler } from '../maintenance/scheduler.ts';
 import { createNotifiers } from '../notify/index.ts';
 import { formatLoadErrors, resolveRunbook } from '../runbook/load.ts';
 import type { RunbookConfig } from '../runbook/schema.ts';
@@ -61,6 +64,8 @@ export interface Vigie {
   readonly board: CheckBoard;
   readonly incidents: IncidentStore;
   readonly observations: ObservationStore;
+  /** The runbook's maintenance tasks, on their schedules. */
+  readonly maintenance: MaintenanceScheduler;
   stop(): Promise<void>;
 }
 
@@ -141,6 +146,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     diagnose: createDiagnose({ runbook, env: options.env, secrets, settings: runbook.incidents ?? {} }),
   });
   const alerting = rules.start(pipeline, incidents, clock);
+  const checklists = new ChecklistTracker({ runbook, store: incidents, clock, mask, log });
   const lastRuns = new Map(
     [...(await observations.latest())].map(([id, observation]) => [id, observation.at]),
   );
@@ -161,6 +167,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
         board?.record(check.id, result);
         metrics?.checkRun(result.ok);
         alerting.observe(check.id, result);
+        checklists.observe(check.id, result);
       },
     });
   } catch (error) {
@@ -185,6 +192,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
   };
   let refreshTimer: unknown = clock.setTimeout(() => void refresh(), 0);
   pipeline.start();
+  checklists.start();
   const readiness = (): Readiness => {
     const stats = engine.stats();
     const outbox = incidents.outboxCounts();
@@ -217,6 +225,19 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     now: () => clock.now(),
     mask,
   });
+  const maintenance = new MaintenanceScheduler({
+    runbook,
+    store: incidents,
+    pipeline,
+    executors,
+    services: runbook.services ?? {},
+    env: options.env,
+    secrets,
+    clock,
+    mask,
+    log,
+  });
+  maintenance.start();
   const api = await buildApi({
     actions,
     status,
@@ -237,6 +258,9 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     mask,
     readiness,
     log,
+    maintenance,
+    checklists,
+    deploys: new DeployService({ store: incidents, tracker: checklists, pipeline, clock, mask }),
   });
   const address = await api.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   return {
@@ -246,12 +270,15 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     board: liveBoard,
     incidents,
     observations,
+    maintenance,
     async stop() {
       refreshing = false;
       clock.clearTimeout(refreshTimer);
       hub.stop();
       await api.close();
+      await maintenance.stop();
       await engine.stop();
+      checklists.stop();
       alerting.stop();
       await pipeline.stop();
       await notifiers.close();
