@@ -46,6 +46,7 @@ const runFields = {
   finishedAt: Millis.optional(),
   status: z.enum(STATUSES),
   trigger: z.enum(['schedule', 'manual']),
+  requestedBy: z.string().optional().describe('Who asked for a manual run.'),
   windowId: z.string().optional().describe('The maintenance window the run opened around itself.'),
   error: z.string().optional().describe('Why it failed, was refused or missed.'),
 };

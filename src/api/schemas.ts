@@ -70,7 +70,7 @@ export const TimelineView = z
 export const AlertView = z
   .object({
     key: z.string(),
-    source: z.enum(['rule', 'alertmanager', 'webhook']),
+    source: z.enum(['rule', 'alertmanager', 'webhook', 'maintenance']),
     name: z.string(),
     status: z.enum(['firing', 'resolved']),
     labels: Labels,

@@ -32,7 +32,8 @@ const time = (at: number | undefined): string =>
 const USAGE_FIX = 'run: vigie maintenance list, or vigie maintenance run TASK [--detach]';
 
 function report(io: Output, run: MaintenanceRun): number {
-  io.out(`run ${run.id}: ${run.task} (${run.trigger}, due ${time(run.dueAt)}) — ${run.status}`);
+  const who = run.requestedBy ? ` by ${run.requestedBy}` : '';
+  io.out(`run ${run.id}: ${run.task} (${run.trigger}${who}, due ${time(run.dueAt)}) — ${run.status}`);
   for (const step of run.steps) {
     const seconds = (step.durationMs / 1000).toFixed(1);
     io.out(`  step ${step.step} (${step.kind}): ${step.status} in ${seconds}s`);

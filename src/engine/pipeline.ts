@@ -151,7 +151,13 @@ export class Pipeline {
     this.store = store;
     this.scenarios = new Map((runbook.scenarios ?? []).map((scenario) => [scenario.id, scenario]));
     this.matcher = compileScenarioMatchers(runbook.scenarios ?? []).matcher;
-    this.windows = windowsFromMaintenance(runbook.maintenance ?? []);
+    // A task Vigie runs opens its own window for as long as it really runs (src/maintenance); the
+    // runbook's schedule alone quiets alerts only for maintenance done by people or other tools.
+    this.windows = windowsFromMaintenance(
+      (runbook.maintenance ?? []).filter(
+        (task) => !(task.steps ?? []).some((step) => step.kind !== 'manual'),
+      ),
+    );
     this.graph = dependenciesOf(runbook.checks ?? []).graph;
     const policies = new Map<string, Policy>(
       Object.entries(runbook.escalation ?? {}).map(([id, written]) => [id, compilePolicy(id, written)]),

@@ -7,7 +7,7 @@ import type { Severity } from '../runbook/schema.ts';
 import { normaliseSeverity } from '../runbook/severity.ts';
 
 /** IngestSource names the system an alert came from; the store keys alerts on `<source>:<fingerprint>`. */
-export type IngestSource = 'alertmanager' | 'webhook';
+export type IngestSource = 'alertmanager' | 'webhook' | 'maintenance';
 
 /** IncomingAlert is one alert from another system, already validated and normalised. */
 export interface IncomingAlert {

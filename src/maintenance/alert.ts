@@ -20,11 +20,7 @@ export function alertName(taskId: string): string {
 
 /** alertKey is the key under which the pipeline stores a task's alert. */
 export function alertKey(taskId: string): string {
-  return `webhook:${fingerprintOf(taskId)}`;
-}
-
-function fingerprintOf(taskId: string): string {
-  return `${MAINTENANCE_LABEL}:${taskId}`;
+  return `maintenance:${taskId}`;
 }
 
 /**
@@ -50,8 +46,8 @@ export function troubleAlert(
   return {
     alerts: [
       {
-        source: 'webhook',
-        fingerprint: fingerprintOf(run.task),
+        source: 'maintenance',
+        fingerprint: run.task,
         status: 'firing',
         name: alertName(run.task),
         labels: { [MAINTENANCE_LABEL]: run.task, status: run.status },
@@ -69,8 +65,8 @@ export function recoveredAlert(taskId: string, now: number): IngestBatch {
   return {
     alerts: [
       {
-        source: 'webhook',
-        fingerprint: fingerprintOf(taskId),
+        source: 'maintenance',
+        fingerprint: taskId,
         status: 'resolved',
         name: alertName(taskId),
         labels: { [MAINTENANCE_LABEL]: taskId },

@@ -118,28 +118,21 @@ export function startRun(
   return { run: started, done };
 }
 
-// A manual run asked for in the very millisecond of a due time takes the next free one.
-const MANUAL_TRIES = 10;
-
-/** claimRun records the run as `running`; a manual run moves past a due time already claimed rather than fail. */
+/** claimRun records the run as `running`; undefined when its schedule already fired for that due time. */
 function claimRun(
   context: MaintenanceContext,
   task: MaintenanceTask,
   claim: Claim,
   now: number,
 ): MaintenanceRun | undefined {
-  const tries = claim.trigger === 'manual' ? MANUAL_TRIES : 1;
-  for (let offset = 0; offset < tries; offset++) {
-    const claimed = context.store.maintenance.claim({
-      task: task.id,
-      dueAt: claim.dueAt + offset,
-      startedAt: now,
-      status: 'running',
-      trigger: claim.trigger,
-    });
-    if (claimed) return claimed;
-  }
-  return undefined;
+  return context.store.maintenance.claim({
+    task: task.id,
+    dueAt: claim.dueAt,
+    startedAt: now,
+    status: 'running',
+    trigger: claim.trigger,
+    ...(claim.requester === undefined ? {} : { requestedBy: claim.requester }),
+  });
 }
 
 /**

@@ -50,8 +50,6 @@ interface State {
 
 /** LOOK_AGAIN_MS is the longest the scheduler sleeps: a timer far ahead is re-armed, and a clock step is noticed. */
 const LOOK_AGAIN_MS = 60_000;
-/** How many of a task's recent runs are searched for its latest scheduled due time. */
-const RECENT_RUNS = 100;
 
 /** MaintenanceScheduler runs the runbook's maintenance tasks on their schedules and on request. */
 export class MaintenanceScheduler {
@@ -94,7 +92,7 @@ export class MaintenanceScheduler {
     const now = this.context.clock.now();
     for (const state of this.states.values()) {
       if (!state.schedule) continue;
-      const since = this.lastScheduledDue(state.task.id);
+      const since = this.context.store.maintenance.lastDue(state.task.id);
       state.next = state.schedule.next(since ?? now);
     }
     this.loop.start();
@@ -168,16 +166,6 @@ export class MaintenanceScheduler {
       this.loop.wake();
     });
     state.running = { id: started.run.id, done };
-  }
-
-  /**
-   * lastScheduledDue gives the latest due time the schedule of a task answered (ran or missed); a
-   * manual run stands in when there is none, since Vigie was up then.
-   */
-  private lastScheduledDue(taskId: string): number | undefined {
-    const runs = this.context.store.maintenance.runs({ task: taskId, limit: RECENT_RUNS });
-    const scheduled = runs.filter((run) => run.trigger === 'schedule').map((run) => run.dueAt);
-    return scheduled.length > 0 ? Math.max(...scheduled) : this.context.store.maintenance.lastDue(taskId);
   }
 
   private async work(): Promise<number | undefined> {

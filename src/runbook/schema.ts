@@ -280,7 +280,7 @@ export const Step = z
       'Values the step needs (TENANT_UUID, PID), typed and validated, passed as bind values or single argv elements.',
     ),
     timeout: Duration.optional().describe(
-      'Longest the step may run before it is killed with its process group; 60s for actions when absent.',
+      'Longest the step may run before it is killed with its process group; when absent 60s for a corrective step, 1h for a maintenance step.',
     ),
     on_failure: z
       .enum(['stop', 'continue'])

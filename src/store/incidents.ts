@@ -68,7 +68,7 @@ export interface TimelineEntry {
 }
 
 /** AlertSource says where an alert came from. */
-export type AlertSource = 'rule' | 'alertmanager' | 'webhook';
+export type AlertSource = 'rule' | 'alertmanager' | 'webhook' | 'maintenance';
 
 /** QuietReason says why a firing alert pages nobody. */
 export interface QuietReason {

@@ -27,6 +27,8 @@ export interface MaintenanceRun {
   readonly finishedAt?: number;
   readonly status: MaintenanceRunStatus;
   readonly trigger: MaintenanceTrigger;
+  /** Who asked for a manual run. */
+  readonly requestedBy?: string;
   /** The maintenance window the run opened around itself. */
   readonly windowId?: string;
   readonly steps: readonly MaintenanceStepRecord[];
@@ -36,8 +38,8 @@ export interface MaintenanceRun {
 /** MaintenanceRunStore keeps maintenance runs. */
 export interface MaintenanceRunStore {
   /**
-   * claim records a run of `task` due at `dueAt` unless one exists; undefined when it does (the
-   * schedule already fired for that time, before a restart or on another node).
+   * claim records a run; a scheduled one only if none of that task is recorded for that due time,
+   * else undefined (the schedule already fired for that time, before a restart or on another node).
    */
   claim(run: Omit<MaintenanceRun, 'id' | 'steps'>): MaintenanceRun | undefined;
   update(
@@ -47,7 +49,7 @@ export interface MaintenanceRunStore {
   run(id: number): MaintenanceRun | undefined;
   /** runs gives the newest runs first, of one task when asked. */
   runs(options?: { readonly task?: string; readonly limit?: number }): MaintenanceRun[];
-  /** lastDue gives the latest due time recorded for a task, to find the runs missed while Vigie was down. */
+  /** lastDue gives the latest due time of a task's schedule recorded (ran or missed), to find the runs missed while Vigie was down. */
   lastDue(task: string): number | undefined;
   /** unfinished gives runs left `running` (by a crash). */
   unfinished(): MaintenanceRun[];
@@ -64,6 +66,7 @@ function toRun(row: Row): MaintenanceRun {
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at as number }),
     status: row.status as MaintenanceRunStatus,
     trigger: row.trigger as MaintenanceTrigger,
+    ...(row.requested_by === null ? {} : { requestedBy: row.requested_by as string }),
     ...(row.window_id === null ? {} : { windowId: row.window_id as string }),
     steps: typeof row.steps_json === 'string' ? (JSON.parse(row.steps_json) as MaintenanceStepRecord[]) : [],
     ...(row.error === null ? {} : { error: row.error as string }),
@@ -77,8 +80,8 @@ export class SqliteMaintenanceRunStore implements MaintenanceRunStore {
   constructor(db: DatabaseSync) {
     this.sql = {
       claim: db.prepare(
-        `INSERT INTO maintenance_runs (task, due_at, started_at, finished_at, status, trigger, window_id, steps_json, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?) ON CONFLICT (task, due_at) DO NOTHING RETURNING *`,
+        `INSERT INTO maintenance_runs (task, due_at, started_at, finished_at, status, trigger, requested_by, window_id, steps_json, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?) ON CONFLICT (task, due_at) WHERE trigger = 'schedule' DO NOTHING RETURNING *`,
       ),
       update: db.prepare(
         `UPDATE maintenance_runs SET status = ?, finished_at = ?, window_id = ?, steps_json = ?, error = ?
@@ -87,7 +90,9 @@ export class SqliteMaintenanceRunStore implements MaintenanceRunStore {
       run: db.prepare('SELECT * FROM maintenance_runs WHERE id = ?'),
       runs: db.prepare('SELECT * FROM maintenance_runs ORDER BY id DESC LIMIT ?'),
       runsOf: db.prepare('SELECT * FROM maintenance_runs WHERE task = ? ORDER BY id DESC LIMIT ?'),
-      lastDue: db.prepare('SELECT max(due_at) AS due FROM maintenance_runs WHERE task = ?'),
+      lastDue: db.prepare(
+        `SELECT max(due_at) AS due FROM maintenance_runs WHERE task = ? AND trigger = 'schedule'`,
+      ),
       unfinished: db.prepare(`SELECT * FROM maintenance_runs WHERE status = 'running' ORDER BY id`),
     };
   }
@@ -100,6 +105,7 @@ export class SqliteMaintenanceRunStore implements MaintenanceRunStore {
       run.finishedAt ?? null,
       run.status,
       run.trigger,
+      run.requestedBy ?? null,
       run.windowId ?? null,
       run.error ?? null,
     ) as Row | undefined;

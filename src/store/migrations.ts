@@ -246,8 +246,8 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   {
     version: 5,
     name: 'maintenance runs, deploys, tracked checklists',
-    // A maintenance run is written as 'running' before its first step starts, and one row per
-    // (task, due time) makes a schedule fire once even across a restart.
+    // A maintenance run is written as 'running' before its first step starts, and one scheduled row
+    // per (task, due time) makes a schedule fire once even across a restart.
     sql: `
 CREATE TABLE maintenance_runs (
   id INTEGER PRIMARY KEY,
@@ -257,11 +257,12 @@ CREATE TABLE maintenance_runs (
   finished_at INTEGER,
   status TEXT NOT NULL,
   trigger TEXT NOT NULL,
+  requested_by TEXT,
   window_id TEXT,
   steps_json TEXT,
-  error TEXT,
-  UNIQUE (task, due_at)
+  error TEXT
 );
+CREATE UNIQUE INDEX maintenance_runs_due ON maintenance_runs (task, due_at) WHERE trigger = 'schedule';
 CREATE INDEX maintenance_runs_task ON maintenance_runs (task, id);
 CREATE TABLE deploys (
   id INTEGER PRIMARY KEY,

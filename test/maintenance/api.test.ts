@@ -19,6 +19,7 @@ interface RunAnswer {
   readonly id: number;
   readonly status: string;
   readonly trigger: string;
+  readonly requestedBy?: string;
   readonly error?: string;
   readonly steps: readonly { readonly output: string }[];
 }
@@ -98,6 +99,7 @@ maintenance:
     assert.equal(started.status, 200);
     assert.equal(started.json.run.status, 'running');
     assert.equal(started.json.run.trigger, 'manual');
+    assert.equal(started.json.run.requestedBy, 'alice');
     const twice = await call(vigie, responder, 'POST', '/api/v1/maintenance/nightly/run', {});
     assert.equal(twice.status, 409, 'a task never runs twice at once');
     assert.match(twice.json.error.message, /is running \(run \d+\)/);

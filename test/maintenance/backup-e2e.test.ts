@@ -173,7 +173,7 @@ maintenance:
     );
     assert.match(
       out.join('\n'),
-      /^run \d+: shop-backup \(manual, due .*\) — ok\n {2}step dump \(shell\): ok in/,
+      /^run \d+: shop-backup \(manual by e2e, due .*\) — ok\n {2}step dump \(shell\): ok in/,
     );
     out.length = 0;
     assert.equal(
