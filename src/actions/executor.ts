@@ -27,6 +27,8 @@ export interface ExecutionContext {
   readonly timeoutMs: number;
   /** Bytes of output to keep; an executor reads a little more than this, never unbounded. */
   readonly outputCap: number;
+  /** Receives a process's output as it is printed (the registry masks it before it goes further). */
+  readonly onOutput?: (chunk: Buffer) => void;
 }
 
 /** Execution is what an executor saw, unmasked and uncapped by the registry yet; it never holds a thrown error. */

@@ -11,6 +11,7 @@ import { maskSecrets } from '../runbook/secrets.ts';
 import { dockerExecutor } from './docker.ts';
 import { type Execution, type Executor, failure, refusal } from './executor.ts';
 import { httpExecutor } from './http.ts';
+import { LiveOutput } from './live.ts';
 import { manualExecutor } from './manual.ts';
 import { redact } from './output.ts';
 import { deletePipeline, redisExecutor } from './redis.ts';
@@ -163,13 +164,19 @@ async function gateAndRun(
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
   if (deadline.aborted) return finish(failure(written, 'aborted before it started'));
+  const outputCap = request.outputCap ?? DEFAULT_OUTPUT_CAP;
+  const onOutput = request.onOutput;
+  const live = onOutput
+    ? new LiveOutput(onOutput, (text) => maskSecrets(text, secrets), outputCap)
+    : undefined;
   const context = {
     // A dry run shows what the step would do when run for real, so it reads the step in the mode it would run in.
     mode: dryRun && step.risk !== 'read' ? 'write' : mode,
     dryRun,
     signal: deadline,
     timeoutMs,
-    outputCap: request.outputCap ?? DEFAULT_OUTPUT_CAP,
+    outputCap,
+    ...(live ? { onOutput: (chunk: Buffer) => live.write(chunk) } : {}),
   };
   let execution: Execution;
   try {
@@ -177,6 +184,7 @@ async function gateAndRun(
   } catch (error) {
     execution = failure(written, describeError(error));
   }
+  live?.end();
   const timedOut =
     execution.timedOut === true ||
     (execution.status === 'failed' &&
@@ -208,9 +216,12 @@ function withBackstop(work: Promise<Execution>, deadline: AbortSignal, command: 
 
 /** secretsOf lists what must be masked for a request: its secrets, the passwords of its services, and the secret variables its step refers to. */
 function secretsOf(request: StepRequest): string[] {
-  const vars = variables(request.env);
+  const own = request.step.env ?? {};
+  const vars = variables({ ...request.env, ...own });
   const found = [...request.secrets, ...endpointSecrets(request.services)];
-  for (const name of referencedNames(request.step.run)) {
+  // A step's own variables reach its process, which may print them (`env`): secret ones are masked
+  // whether its text names them or not.
+  for (const name of new Set([...referencedNames(request.step.run), ...Object.keys(own)])) {
     const value = vars[name];
     if (!value) continue;
     if (SECRET_NAME.test(name)) found.push(value);

@@ -76,6 +76,8 @@ export interface ActionContext {
   readonly allowShell: boolean;
   readonly now: () => number;
   readonly mask: (text: string) => string;
+  /** Receives a running step's output as it is printed (masked), for the live view. */
+  readonly onOutput?: (run: ActionRun, text: string) => void;
 }
 
 /** STEP_TIMEOUT_MS is how long a corrective step may run when it does not say (60 s). */
@@ -283,6 +285,7 @@ export class ActionService {
         params: run.params,
         mode: step.risk === 'read' ? 'read' : 'write',
         dryRun: run.dryRun,
+        ...(this.context.onOutput ? { onOutput: (text: string) => this.context.onOutput?.(run, text) } : {}),
       },
       AbortSignal.timeout(timeoutMs + 5000),
     );

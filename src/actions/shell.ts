@@ -18,6 +18,7 @@
  * - In write mode the classifier's reading does not stop the step: the caller passed its gate. A dry
  *   run shows the argv (or the script and its parameter variables) and starts nothing.
  */
+import { statSync } from 'node:fs';
 import { Capture } from '../exec/capture.ts';
 import { runProcess } from '../exec/run.ts';
 import { abortMessage } from '../probes/probe.ts';
@@ -66,7 +67,8 @@ async function runStep(
       return refusal(command, `labelled read, but Vigie reads it as ${seen.risk}: ${seen.reason}`);
     }
   }
-  const vars = variables(request.env);
+  // The step's own variables (PGPASSWORD: ${BACKUP_PASSWORD}, resolved) over Vigie's environment.
+  const vars = variables({ ...request.env, ...request.step.env });
   const simple = simpleCommand(text, vars);
   let argv: string[];
   let paramEnv: Record<string, string> = {};
@@ -92,8 +94,15 @@ async function runStep(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(vars)) if (value !== undefined) env[name] = value;
   Object.assign(env, paramEnv);
+  const workdir = request.step.workdir;
+  if (workdir !== undefined && !isDirectory(workdir)) {
+    return failure(
+      command,
+      `workdir ${workdir} is not a directory here: create it or fix the step's workdir`,
+    );
+  }
   if (context.dryRun) {
-    const lines = [`would run: ${displayWords(argv)}`];
+    const lines = [`would run: ${displayWords(argv)}${workdir === undefined ? '' : ` in ${workdir}`}`];
     for (const [name, value] of Object.entries(paramEnv)) lines.push(`  with ${name}=${quoteWord(value)}`);
     return {
       command,
@@ -101,7 +110,15 @@ async function runStep(
       output: capture(`${lines.join('\n')}\n`, context.outputCap, 'head'),
     };
   }
-  return execute(command, argv, env, context, killGraceMs);
+  return execute(command, argv, env, workdir, context, killGraceMs);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function sudoReason(program: string): string {
@@ -130,16 +147,32 @@ async function execute(
   command: string,
   argv: readonly string[],
   env: Record<string, string>,
+  cwd: string | undefined,
   context: ExecutionContext,
   killGraceMs: number | undefined,
 ): Promise<Execution> {
   const [program, ...args] = argv as [string, ...string[]];
-  const output = new Capture(context.outputCap + READ_SLACK, 'head-and-tail');
+  const capture = new Capture(context.outputCap + READ_SLACK, 'head-and-tail');
+  const live = context.onOutput;
+  const output = live
+    ? {
+        write(chunk: Buffer) {
+          capture.write(chunk);
+          live(chunk);
+        },
+      }
+    : capture;
   if (context.signal.aborted)
     return failure(command, `${abortMessage(context.signal, context.timeoutMs)} before starting`);
-  const ran = await runProcess(program, args, { env, output, signal: context.signal, killGraceMs });
+  const ran = await runProcess(program, args, {
+    env,
+    output,
+    signal: context.signal,
+    killGraceMs,
+    ...(cwd === undefined ? {} : { cwd }),
+  });
   if (!ran.started) return failure(command, startError(program, ran.error), { exitCode: 127 });
-  const shown = { output: output.pieces() };
+  const shown = { output: capture.pieces() };
   if (ran.cut) {
     return failure(
       command,

@@ -45,6 +45,11 @@ export interface StepRequest {
   readonly mode?: Mode;
   /** Show what would run (parameters filled in, blast radius measured) and change nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Receives a shell or docker step's output while it runs, line by line, masked, up to the output
+   * cap; the outcome still carries the whole (capped) output.
+   */
+  readonly onOutput?: (text: string) => void;
 }
 
 /**

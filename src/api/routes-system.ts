@@ -249,7 +249,10 @@ export function registerSystemRoutes({ app, zod, guard, options }: RouteContext)
   app.get(
     '/api/v1/events',
     {
-      schema: { summary: 'Live changes as Server-Sent Events: check, incident, timeline', tags: ['events'] },
+      schema: {
+        summary: "Live changes as Server-Sent Events: check, incident, timeline, and a running step's output",
+        tags: ['events'],
+      },
       preHandler: guard('viewer'),
     },
     async (_request, reply) => {

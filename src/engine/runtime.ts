@@ -224,6 +224,14 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     allowShell: true,
     now: () => clock.now(),
     mask,
+    onOutput: (run, text) =>
+      hub.publish('output', {
+        run: run.id,
+        ...(run.incidentId === undefined ? {} : { incidentId: run.incidentId }),
+        scenario: run.scenario,
+        stepIndex: run.stepIndex,
+        text,
+      }),
   });
   const maintenance = new MaintenanceScheduler({
     runbook,

@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   /** Cuts the run after this many milliseconds; when absent (or not a delay a timer can hold), only the signal does. */
   readonly timeoutMs?: number;
+  /** Directory the process starts in; the current one when absent. */
+  readonly cwd?: string;
   /** Milliseconds between SIGTERM and SIGKILL; KILL_GRACE_MS when absent. */
   readonly killGraceMs?: number;
 }
@@ -108,6 +110,7 @@ async function launch(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       windowsHide: true,
     });
   } catch (error) {

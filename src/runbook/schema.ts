@@ -282,6 +282,20 @@ export const Step = z
     timeout: Duration.optional().describe(
       'Longest the step may run before it is killed with its process group; when absent 60s for a corrective step, 1h for a maintenance step.',
     ),
+    workdir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Directory a shell or docker step runs in; Vigie's own when absent."),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name: letters, digits and _'),
+        z.string(),
+      )
+      .optional()
+      .describe(
+        "Variables the step's process gets, usually ${ENV} references (PGPASSWORD: ${BACKUP_PASSWORD}); secret ones are masked.",
+      ),
     on_failure: z
       .enum(['stop', 'continue'])
       .optional()

@@ -357,5 +357,19 @@ export function createActions({ incidentId, scenario, me }) {
     return reading;
   }
 
-  return { controls, runs: [runsMessage, runsEmpty, runsList], refresh };
+  /** output shows a running step's output under it as it is printed (the final answer replaces it). */
+  function output(chunk) {
+    if (chunk.scenario !== scenario?.id) return;
+    const result = results.get(chunk.stepIndex);
+    if (!result) return;
+    let pre = result.node.querySelector('pre.live-output');
+    if (!pre) {
+      pre = h('pre', { class: 'terminal live-output', 'aria-live': 'off' });
+      result.node.append(pre);
+    }
+    pre.append(chunk.text);
+    pre.scrollTop = pre.scrollHeight;
+  }
+
+  return { controls, runs: [runsMessage, runsEmpty, runsList], refresh, output };
 }

@@ -134,7 +134,7 @@ export function live(handlers, refresh) {
         show('polling', 'reconnecting…');
       }
     });
-    for (const name of ['check', 'incident', 'timeline']) {
+    for (const name of ['check', 'incident', 'timeline', 'output']) {
       source.addEventListener(name, (event) => {
         let data;
         try {

@@ -298,6 +298,7 @@ async function start() {
         addEntry(entry);
         if (entry.kind === 'action') actions.refresh();
       },
+      output: (chunk) => chunk.incidentId === id && actions.output(chunk),
     },
     () => Promise.all([reload(), actions.refresh()]),
   );
