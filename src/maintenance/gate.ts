@@ -20,7 +20,8 @@ const NOT_A_PERSON = new Set(['vigie', 'scheduler', 'system', 'cron']);
 export function guardedSteps(steps: readonly Step[]): { step: Step; position: number }[] {
   return steps
     .map((step, index) => ({ step, position: index + 1 }))
-    .filter(({ step }) => needsApproval(step) || needsConfirmation(step));
+    // A manual step is prose for a person: Vigie runs nothing for it, so it needs no approval.
+    .filter(({ step }) => step.kind !== 'manual' && (needsApproval(step) || needsConfirmation(step)));
 }
 
 /** approvalProblem says why a standing approval does not hold on the day of `now` in the task's zone, or undefined when it holds. */

@@ -7,6 +7,7 @@
  */
 
 import { undeclaredPlaceholders } from '../actions/params.ts';
+import { approvalProblem, guardedSteps } from '../maintenance/gate.ts';
 import { closest, formatPath, type Path } from './paths.ts';
 import { levelsOf, type RunbookConfig, type Step } from './schema.ts';
 import { findPlaceholderDsns, findSecrets, maskSecrets, type SecretHit } from './secrets.ts';
@@ -77,6 +78,23 @@ const destructiveUnguarded: Rule = ({ runbook }) => {
     .map((task, index) => ({ task, path: ['maintenance', index] as Path }))
     .filter(({ task }) => BACKUP_WORDS.test(task.title) || BACKUP_WORDS.test(task.id));
   for (const owner of stepOwners(runbook)) {
+    const task = owner.path[0] === 'maintenance' ? runbook.maintenance?.[owner.path[1] as number] : undefined;
+    if (task) {
+      // A scheduled task has nobody to approve each run: its standing approval stands in (checked by
+      // maintenanceGate), and there is no incident for a backup step to have succeeded in.
+      if (task.approval) continue;
+      for (const { step, path } of owner.steps) {
+        if (step.risk !== 'destructive' || step.kind === 'manual') continue;
+        issues.push({
+          level: 'error',
+          code: 'destructive-unguarded',
+          path,
+          message: `destructive step ${quote(step.run)} of scheduled task ${task.id} has no standing approval, so every run is refused`,
+          fix: 'add approval: { by: NAME, at: YYYY-MM-DD } to the task, signed by the person who approved it',
+        });
+      }
+      continue;
+    }
     const backupSteps = owner.steps.filter(({ step }) => isBackupStep(step));
     // A backup task cannot be the backup of its own steps: the dump inside it is.
     const tasks = backupTasks.filter(({ path }) => comparePaths(path, owner.path) !== 0);
@@ -383,9 +401,59 @@ const dangerousWithoutId: Rule = ({ runbook }) => {
   return issues;
 };
 
+/**
+ * maintenanceGate warns about scheduled tasks whose runs the maintenance gate would refuse: a standing
+ * approval that does not hold today (expired, dated ahead, not signed by a person), a dangerous step
+ * without one, a step that takes parameters nobody is there to give.
+ */
+const maintenanceGate: Rule = ({ runbook }) => {
+  const issues: Issue[] = [];
+  (runbook.maintenance ?? []).forEach((task, t) => {
+    if (task.schedule === undefined) return;
+    const steps = task.steps ?? [];
+    steps.forEach((step, s) => {
+      if (Object.keys(step.params ?? {}).length === 0) return;
+      issues.push({
+        level: 'warning',
+        code: 'maintenance-refused',
+        path: ['maintenance', t, 'steps', s, 'params'],
+        message: `step ${quote(step.run)} of scheduled task ${task.id} takes parameters, and a scheduled run has nobody to give them`,
+        fix: 'write the values into the step, or move it to a scenario a responder runs',
+      });
+    });
+    const guarded = guardedSteps(steps);
+    if (guarded.length === 0) return;
+    if (task.approval === undefined) {
+      for (const { step, position } of guarded) {
+        if (step.risk === 'destructive') continue; // destructive-unguarded says it
+        issues.push({
+          level: 'warning',
+          code: 'maintenance-refused',
+          path: ['maintenance', t, 'steps', position - 1],
+          message: `${step.risk} step ${quote(step.run)} of scheduled task ${task.id} needs a person's word, and the task has no standing approval`,
+          fix: 'add approval: { by: NAME, at: YYYY-MM-DD } to the task, or lower the step to write if it cannot interrupt service',
+        });
+      }
+      return;
+    }
+    const problem = approvalProblem(task.approval, Date.now(), task.timezone);
+    if (problem) {
+      issues.push({
+        level: 'warning',
+        code: 'maintenance-refused',
+        path: ['maintenance', t, 'approval'],
+        message: `scheduled task ${task.id} will be refused: ${problem}`,
+        fix: 'renew the approval (at, until) with the person who gives it',
+      });
+    }
+  });
+  return issues;
+};
+
 /** RULES is the rule table; order only decides the order of findings that share a line and path. */
 const RULES: readonly Rule[] = [
   destructiveUnguarded,
+  maintenanceGate,
   dangerousWithoutId,
   diagnosisRisk,
   placeholders,

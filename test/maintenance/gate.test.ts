@@ -85,6 +85,14 @@ maintenance:
     );
   });
 
+  it('needs no approval for a destructive step written as prose for a person', () => {
+    const prose = task('destructive');
+    const steps = prose.steps!.map((step) =>
+      step.id === 'second' ? { ...step, kind: 'manual' as const } : step,
+    );
+    assert.deepEqual(gateTask({ ...prose, steps }, at(15, 2, 0)), { allowed: true });
+  });
+
   it('counts the approval dates in the task time zone, both ends included', () => {
     const approval = { by: 'Alice', at: '2025-01-16', until: '2025-01-31' };
     // 23:30 UTC on the 15th is already the 16th in Paris.

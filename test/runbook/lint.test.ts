@@ -52,6 +52,43 @@ describe('lintRunbook', () => {
     assert.deepEqual(lintRunbook(clean()), []);
   });
 
+  describe('maintenance-refused', () => {
+    it('says which scheduled runs the maintenance gate would refuse, and why', () => {
+      const runbook = clean();
+      const vacuum = runbook.maintenance![0]!;
+      vacuum.schedule = '0 3 * * 0';
+      vacuum.steps!.push(
+        step('systemctl restart postgresql', 'dangerous', { id: 'restart-db' }),
+        step('psql -c "DELETE FROM logs WHERE day < now() - interval \'90 days\'"', 'destructive'),
+        step('psql -c "SELECT 1" TENANT', 'write', { params: { TENANT: { type: 'uuid' } } }),
+      );
+      const codes = (findings: Finding[]) =>
+        findings
+          .filter((finding) => /maintenance-refused|destructive-unguarded/.test(finding.code))
+          .map((finding) => `${finding.code} ${finding.path}`);
+      assert.deepEqual(codes(lintRunbook(runbook)), [
+        'maintenance-refused maintenance[0].steps[1]',
+        'destructive-unguarded maintenance[0].steps[2]',
+        'maintenance-refused maintenance[0].steps[3].params',
+      ]);
+      const [destructive] = only(lintRunbook(runbook), 'destructive-unguarded');
+      assert.match(destructive!.fix, /approval: \{ by: NAME, at: YYYY-MM-DD \}/);
+
+      vacuum.approval = { by: 'Claire Martin', at: '2026-01-05', until: '2026-02-01' };
+      const expired = only(lintRunbook(runbook), 'maintenance-refused');
+      assert.deepEqual(
+        expired.map((finding) => finding.path),
+        ['maintenance[0].approval', 'maintenance[0].steps[3].params'],
+      );
+      assert.match(expired[0]!.message, /approval by Claire Martin ended on 2026-02-01/);
+      assert.deepEqual(only(lintRunbook(runbook), 'destructive-unguarded'), [], 'the approval covers it');
+
+      vacuum.approval = { by: 'Claire Martin', at: '2026-01-05' };
+      vacuum.steps!.pop();
+      assert.deepEqual(only(lintRunbook(runbook), 'maintenance-refused'), []);
+    });
+  });
+
   describe('dangerous-without-id', () => {
     it('asks for an id on a dangerous step, since its id is what a responder types to confirm', () => {
       const runbook = clean();
