@@ -18,9 +18,9 @@ const NOT_A_PERSON = new Set(['vigie', 'scheduler', 'system', 'cron']);
 
 /** guardedSteps lists the steps of a task that need a person's word before they run, with their 1-based positions. */
 export function guardedSteps(steps: readonly Step[]): { step: Step; position: number }[] {
+  // A manual step is prose for a person: Vigie runs nothing for it, so it needs no approval.
   return steps
     .map((step, index) => ({ step, position: index + 1 }))
-    // A manual step is prose for a person: Vigie runs nothing for it, so it needs no approval.
     .filter(({ step }) => step.kind !== 'manual' && (needsApproval(step) || needsConfirmation(step)));
 }
 
