@@ -84,12 +84,16 @@ const destructiveUnguarded: Rule = ({ runbook }) => {
       // maintenanceGate), and there is no incident for a backup step to have succeeded in.
       if (task.approval) continue;
       for (const { step, path } of owner.steps) {
-        if (step.risk !== 'destructive' || step.kind === 'manual') continue;
+        // A destructive step left to a person is flagged too: the approval records who allowed it.
+        if (step.risk !== 'destructive') continue;
         issues.push({
           level: 'error',
           code: 'destructive-unguarded',
           path,
-          message: `destructive step ${quote(step.run)} of scheduled task ${task.id} has no standing approval, so every run is refused`,
+          message:
+            step.kind === 'manual'
+              ? `destructive step ${quote(step.run)} of scheduled task ${task.id} is left to a person, and no standing approval records who allowed it`
+              : `destructive step ${quote(step.run)} of scheduled task ${task.id} has no standing approval, so every run is refused`,
           fix: 'add approval: { by: NAME, at: YYYY-MM-DD } to the task, signed by the person who approved it',
         });
       }
