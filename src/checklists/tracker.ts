@@ -305,7 +305,6 @@ export class ChecklistTracker {
       this.store.addTimeline({
         incidentId,
         at,
-        // The timeline has no checklist kind: a comment is the entry a person would have written.
         kind: 'checklist',
         actor: entry.actor,
         text,

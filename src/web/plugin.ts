@@ -1,6 +1,6 @@
 /**
- * The web dashboard: small HTML shells for the dashboard, the sign-in form, the incident page and the
- * runbook viewer, and the static assets they load (one stylesheet, a few vanilla JS modules). A shell
+ * The web dashboard: small HTML shells for the dashboard, the sign-in form, the incident page, the
+ * runbook viewer and the operations page (deploys, maintenance), and the static assets they load (one stylesheet, a few vanilla JS modules). A shell
  * carries no data: its script fetches the JSON API and inserts every text as text, under a
  * Content-Security-Policy that allows no inline script and no other origin.
  */
@@ -47,13 +47,21 @@ interface Asset {
 }
 
 /** PageName is one of the dashboard's pages; each loads the module of the same name. */
-export type PageName = 'dashboard' | 'login' | 'incident' | 'runbook';
+export type PageName = 'dashboard' | 'login' | 'incident' | 'runbook' | 'operations';
 
 const PAGES: readonly { readonly path: string; readonly name: PageName; readonly heading: string }[] = [
   { path: '/', name: 'dashboard', heading: 'Dashboard' },
   { path: '/login', name: 'login', heading: 'Sign in' },
   { path: '/incidents/:id', name: 'incident', heading: 'Incident' },
   { path: '/runbook', name: 'runbook', heading: 'Runbook' },
+  { path: '/operations', name: 'operations', heading: 'Operations' },
+];
+
+/** NAV lists the pages the header links to, in order. */
+const NAV: readonly { readonly href: string; readonly page: PageName; readonly label: string }[] = [
+  { href: '/', page: 'dashboard', label: 'Dashboard' },
+  { href: '/runbook', page: 'runbook', label: 'Runbook' },
+  { href: '/operations', page: 'operations', label: 'Operations' },
 ];
 
 /** loadAssets reads every file of `src/web/assets/` once, so a request never touches the disk. */
@@ -106,7 +114,10 @@ export function renderPage(
   const nav =
     page === 'login'
       ? ''
-      : `<nav class="nav"><a href="/">Dashboard</a><a href="/runbook">Runbook</a></nav>
+      : `<nav class="nav">${NAV.map(
+          (link) =>
+            `<a href="${link.href}"${link.page === page ? ' aria-current="page"' : ''}>${link.label}</a>`,
+        ).join('')}</nav>
     <span id="live" class="live" hidden></span>
     <span id="me" class="me"></span>
     <button id="signout" class="quiet" type="button" hidden>Sign out</button>`;
@@ -141,7 +152,7 @@ function secure(reply: FastifyReply): FastifyReply {
 }
 
 /**
- * registerWeb adds the dashboard's pages (`/`, `/login`, `/incidents/:id`, `/runbook`) and its assets
+ * registerWeb adds the dashboard's pages (`/`, `/login`, `/incidents/:id`, `/runbook`, `/operations`) and its assets
  * (`/assets/<file>`) to an API server; the pages need the JSON API of the same server.
  */
 export function registerWeb(app: FastifyInstance, options: WebOptions): void {

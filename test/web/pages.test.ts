@@ -26,6 +26,7 @@ describe('web pages', () => {
       ['/login', 'login'],
       ['/incidents/INC-12', 'incident'],
       ['/runbook', 'runbook'],
+      ['/operations', 'operations'],
     ] as const) {
       const answer = await app.inject({ url });
       assert.equal(answer.statusCode, 200, url);

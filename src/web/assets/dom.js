@@ -121,11 +121,30 @@ export function timeAgo(at) {
   );
 }
 
-/** refreshTimes rewrites every `timeAgo` under `root`. */
+/** fromNow gives how far off a moment is, either way: `in 5m`, `now`, `5m ago`. */
+export function fromNow(at, now = Date.now()) {
+  const ahead = at - now;
+  if (Math.abs(ahead) < 10_000) return 'now';
+  return ahead > 0 ? `in ${formatDuration(ahead)}` : `${formatDuration(-ahead)} ago`;
+}
+
+/** timeUntil is a `<time>` showing how far off `at` is (a next due time); `refreshTimes` keeps it current. */
+export function timeUntil(at) {
+  return h(
+    'time',
+    { datetime: new Date(at).toISOString(), title: formatStamp(at), dataset: { until: at } },
+    fromNow(at),
+  );
+}
+
+/** refreshTimes rewrites every `timeAgo` and `timeUntil` under `root`. */
 export function refreshTimes(root = document) {
   const now = Date.now();
   for (const node of root.querySelectorAll('time[data-ago]')) {
     node.textContent = ago(Number(node.dataset.ago), now);
+  }
+  for (const node of root.querySelectorAll('time[data-until]')) {
+    node.textContent = fromNow(Number(node.dataset.until), now);
   }
 }
 

@@ -2,15 +2,19 @@
  * The incident page: what happened and when, the buttons to acknowledge and resolve, the timeline with
  * diagnosis output as the terminal showed it, the matched scenario with a responder's controls to run
  * its steps, the incident's action runs (approved here by a second responder), and a comment box. New
- * timeline entries and runs arrive from the event stream without a reload.
+ * timeline entries and runs arrive from the event stream without a reload. A responder can run the
+ * whole scenario at once and resume where it stopped; the checklists attached to the incident (the
+ * post-incident one once it resolves) are ticked here.
  */
 import { createActions } from './actions.js';
 import { api, live, mayRespond, session, showUser } from './api.js';
+import { createChecklists } from './checklists.js';
 import {
   formatStamp,
   formatTime,
   h,
   problem,
+  refreshTimes,
   replace,
   section,
   severityBadge,
@@ -18,6 +22,7 @@ import {
   timeAgo,
 } from './dom.js';
 import { renderOutcome, renderScenario } from './scenario.js';
+import { createScenarioRun } from './scenario-run.js';
 
 const id = decodeURIComponent(location.pathname.split('/')[2] ?? '');
 const path = `/api/v1/incidents/${encodeURIComponent(id)}`;
@@ -256,6 +261,17 @@ async function start() {
   }
   const responder = mayRespond(me);
   const actions = createActions({ incidentId: id, scenario: detail.scenario, me });
+  const scenarioRun = createScenarioRun({
+    incidentId: id,
+    scenario: detail.scenario,
+    me,
+    onRuns: () => actions.refresh(),
+  });
+  const checklists = createChecklists({
+    me,
+    load: async () => (await api(`${path}/checklists`)).checklists,
+    empty: 'No checklist yet: the post-incident checklist is attached when the incident resolves.',
+  });
   ackButton.addEventListener('click', () => act('acknowledge', {}));
   resolveButton.addEventListener('click', () => {
     const note = resolveNote.value.trim();
@@ -278,13 +294,19 @@ async function start() {
       message,
       section('timeline', 'Timeline', timeline, responder ? commentForm() : null),
       detail.scenario
-        ? section('scenario', 'Scenario', renderScenario(detail.scenario, { controls: actions.controls }))
+        ? section(
+            'scenario',
+            'Scenario',
+            scenarioRun?.node,
+            renderScenario(detail.scenario, { controls: actions.controls }),
+          )
         : section(
             'scenario',
             'Scenario',
             h('p', { class: 'muted' }, 'No runbook scenario matched this incident.'),
           ),
       section('runs', 'Runs', actions.runs),
+      section('checklists', 'Checklists', checklists.node),
       section('alerts', 'Alerts', alertsBlock),
       section('escalation', 'Escalation', timersBlock),
     ),
@@ -297,15 +319,19 @@ async function start() {
         if (entry.incidentId !== id) return;
         addEntry(entry);
         if (entry.kind === 'action') actions.refresh();
+        if (entry.kind === 'checklist') checklists.refresh();
       },
       output: (chunk) => chunk.incidentId === id && actions.output(chunk),
     },
-    () => Promise.all([reload(), actions.refresh()]),
+    () => Promise.all([reload(), actions.refresh(), checklists.refresh()]),
   );
-  await actions.refresh();
+  await Promise.all([actions.refresh(), checklists.refresh()]);
   main.dataset.ready = 'true';
   setInterval(() => {
     if (current) showHead(current);
+    refreshTimes(main);
+    // A check item's hold moves with no timeline entry to tell; it is read again while one waits.
+    if (checklists.waitsForCheck()) checklists.refresh();
   }, 15_000);
 }
 
