@@ -18,13 +18,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { request } from 'undici';
 import { createToken } from '../../src/api/tokens.ts';
 import { main } from '../../src/cli/main.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { formatDuration } from '../../src/runbook/units.ts';
 import { scratchDir } from '../store/support.ts';
+import { callApi } from '../support/api.ts';
 import { waitFor } from '../support/receivers.ts';
 import { freshRedis } from '../support/services.ts';
 
@@ -226,24 +226,8 @@ describe('the Sylion Redis incident, end to end', () => {
 
     const alice = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
     const bob = createToken(vigie.incidents, 'responder', 'bob', Date.now()).secret;
-    const call = async <T>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) => {
-      const response = await request(`${vigie.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.body.text();
-      const type = String(response.headers['content-type'] ?? '');
-      return {
-        status: response.statusCode,
-        body: (type.includes('json') ? JSON.parse(text) : text) as T & {
-          error?: { code: string; message: string };
-        },
-      };
-    };
+    const call = <T>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) =>
+      callApi<T & { error?: { code: string; message: string } }>(vigie.url, token, method, path, body);
     const incidentOf = async (id: string) => {
       const answer = await call<IncidentDetail>(alice, 'GET', `/api/v1/incidents/${id}`);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));

@@ -11,12 +11,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { request } from 'undici';
 import { createToken } from '../../src/api/tokens.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import type { TrackedChecklist, TrackedItem } from '../../src/store/checklists.ts';
 import { scratchDir } from '../store/support.ts';
+import { callApi } from '../support/api.ts';
 import { FakeClock } from '../support/clock.ts';
 import { waitFor } from '../support/receivers.ts';
 
@@ -86,17 +86,8 @@ async function start(t: TestContext, target: string) {
   t.after(() => vigie.stop());
   const alice = createToken(vigie.incidents, 'responder', 'alice', clock.now()).secret;
   const root = createToken(vigie.incidents, 'admin', 'root', clock.now()).secret;
-  const api = async <T>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const response = await request(`${vigie.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.statusCode, body: (await response.body.json()) as T };
-  };
+  const api = <T>(token: string, method: 'GET' | 'POST', path: string, body?: unknown) =>
+    callApi<T>(vigie.url, token, method, path, body);
   /** runCheck moves the clock to the check's next run and waits for its result. */
   const runCheck = async () => {
     const before = vigie.board.get('api-health')?.latest?.at;
@@ -337,10 +328,7 @@ describe('deploys and checklists', () => {
 
     await api(alice, 'POST', `/api/v1/checklists/${list.id}/items/2`, { done: true });
     // The post-mortem draft shows the list as it stands.
-    const postmortem = await request(`${vigie.url}/api/v1/incidents/${incident.id}/postmortem`, {
-      headers: { authorization: `Bearer ${alice}` },
-    });
-    const markdown = await postmortem.body.text();
+    const markdown = (await api<string>(alice, 'GET', `/api/v1/incidents/${incident.id}/postmortem`)).body;
     const section = markdown.slice(markdown.indexOf(`## Checklist: ${list.title}`));
     assert.match(
       section,

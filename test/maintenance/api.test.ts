@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
-import { request } from 'undici';
 import { createToken } from '../../src/api/tokens.ts';
 import { startVigie, type Vigie } from '../../src/engine/runtime.ts';
 import { scratchDir } from '../store/support.ts';
+import { callApi } from '../support/api.ts';
 import { runbookOf } from './harness.ts';
 
 const SECRET = 'bkp-s3cret-77a1';
@@ -39,16 +39,8 @@ interface Answer {
 }
 
 async function call(vigie: Vigie, token: string, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await request(`${vigie.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.body.text();
-  return { status: response.statusCode, text, json: JSON.parse(text) as Answer };
+  const answer = await callApi<Answer>(vigie.url, token, method, path, body);
+  return { status: answer.status, text: answer.text, json: answer.body };
 }
 
 describe('maintenance API', () => {

@@ -17,12 +17,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { request } from 'undici';
 import { createToken } from '../../src/api/tokens.ts';
 import { startVigie, type Vigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import type { TrackedChecklist } from '../../src/store/checklists.ts';
 import { scratchDir } from '../store/support.ts';
+import { callApi } from '../support/api.ts';
 import { DESKTOP, launchBrowser, PHONE, screenshot, watchPage } from '../support/browser.ts';
 
 /** Generous: the browser waits for what the page shows, never for a fixed time. */
@@ -52,20 +52,9 @@ async function assertFitsPhone(page: Page): Promise<void> {
 /** apiOf reads and writes the API with a token, as another client would. */
 function apiOf(vigie: Vigie, token: string) {
   return async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const response = await request(`${vigie.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const answer = (await response.body.json()) as T;
-    assert.ok(
-      response.statusCode < 300,
-      `${method} ${path}: ${response.statusCode} ${JSON.stringify(answer)}`,
-    );
-    return answer;
+    const answer = await callApi<T>(vigie.url, token, method, path, body);
+    assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${answer.text}`);
+    return answer.body;
   };
 }
 
