@@ -77,6 +77,7 @@ export class DeployService {
           ...(request.matchers && request.matchers.length > 0 ? { matchers: [...request.matchers] } : {}),
         },
         actor,
+        'deploy',
       );
       if (!window.ok) {
         throw new ChecklistError(

@@ -26,6 +26,7 @@ import type {
   IncidentStore,
   QuietReason,
   SilenceRecord,
+  WindowPurpose,
   WindowRecord,
 } from '../store/incidents.ts';
 import { WakeLoop } from './loop.ts';
@@ -400,10 +401,15 @@ export class Pipeline {
     return { ok: true, silence };
   }
 
-  /** addWindow validates and stores a one-off maintenance window; without matchers it quiets every alert. */
+  /**
+   * addWindow validates and stores a one-off maintenance window; without matchers it quiets every
+   * alert. A person's window is `announced` (the status page lists it); Vigie's own around a deploy or
+   * a maintenance run only quiets alerts.
+   */
   addWindow(
     input: unknown,
     actor: string,
+    purpose: WindowPurpose = 'announced',
   ): { ok: true; window: WindowRecord } | { ok: false; errors: string[] } {
     const now = this.options.clock.now();
     const read = readSpan(input, now);
@@ -426,6 +432,7 @@ export class Pipeline {
       endsAt,
       createdBy: actor,
       createdAt: now,
+      purpose,
     };
     this.store.addWindow(window);
     this.quietCache = undefined;

@@ -178,6 +178,7 @@ function openWindow(
     const opened = context.pipeline.addWindow(
       { title: `maintenance ${task.id}: ${task.title}`, matchers, starts_at: start, ends_at: start + length },
       ACTOR,
+      'maintenance',
     );
     if (opened.ok) return opened.window.id;
     problem = opened.errors.join('; ');

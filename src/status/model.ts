@@ -174,7 +174,9 @@ export async function buildStatus(sources: StatusSources): Promise<StatusModel> 
 
 /** defaultWindows gives the runbook's recurring windows and the store's one-off ones (those whose matchers parse). */
 export function defaultWindows(runbook: RunbookConfig, store: IncidentStore): MaintenanceWindow[] {
+  // Vigie's own windows around a deploy or a maintenance run quiet alerts; they are not news for the public.
   const stored = store.windows().flatMap((record): MaintenanceWindow[] => {
+    if (record.purpose !== 'announced') return [];
     const parsed = parseMatchers(record.matchers);
     return parsed.ok
       ? [

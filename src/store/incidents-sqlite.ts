@@ -29,6 +29,7 @@ import {
   type Timer,
   type TimerKind,
   type TokenRecord,
+  type WindowPurpose,
   type WindowRecord,
 } from './incidents.ts';
 import { type MaintenanceRunStore, SqliteMaintenanceRunStore } from './maintenance-runs.ts';
@@ -247,8 +248,9 @@ function prepare(db: DatabaseSync) {
     expireSilence: q(
       'UPDATE silences SET expired_at = ?, ends_at = min(ends_at, ?) WHERE id = ? AND expired_at IS NULL',
     ),
-    addWindow: q(`INSERT INTO windows (id, title, matchers_json, starts_at, ends_at, created_by, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    addWindow:
+      q(`INSERT INTO windows (id, title, matchers_json, starts_at, ends_at, created_by, created_at, purpose)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     windows: q('SELECT * FROM windows ORDER BY starts_at'),
     endWindow: q('UPDATE windows SET ends_at = ? WHERE id = ? AND ends_at > ?'),
     addToken: q(
@@ -596,6 +598,7 @@ class SqliteIncidentStore implements IncidentStore {
       window.endsAt,
       window.createdBy,
       window.createdAt,
+      window.purpose,
     );
   }
 
@@ -608,6 +611,7 @@ class SqliteIncidentStore implements IncidentStore {
       endsAt: row.ends_at as number,
       createdBy: row.created_by as string,
       createdAt: row.created_at as number,
+      purpose: row.purpose as WindowPurpose,
     }));
   }
 

@@ -152,6 +152,13 @@ export interface SilenceRecord {
   readonly expiredAt?: number;
 }
 
+/**
+ * WindowPurpose says why a window was opened: `announced` by a person (shown on the public status
+ * page), or opened by Vigie around a `deploy` or a `maintenance` run (it quiets alerts, and is not news
+ * for the public).
+ */
+export type WindowPurpose = 'announced' | 'deploy' | 'maintenance';
+
 /** WindowRecord is a one-off maintenance window added at run time (the runbook's recurring ones are not stored). */
 export interface WindowRecord {
   readonly id: string;
@@ -161,6 +168,7 @@ export interface WindowRecord {
   readonly endsAt: number;
   readonly createdBy: string;
   readonly createdAt: number;
+  readonly purpose: WindowPurpose;
 }
 
 /** TokenRecord is an API token as stored: only the hash of its secret. */

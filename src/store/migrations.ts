@@ -263,6 +263,7 @@ CREATE TABLE maintenance_runs (
   error TEXT
 );
 CREATE UNIQUE INDEX maintenance_runs_due ON maintenance_runs (task, due_at) WHERE trigger = 'schedule';
+ALTER TABLE windows ADD COLUMN purpose TEXT NOT NULL DEFAULT 'announced';
 CREATE INDEX maintenance_runs_task ON maintenance_runs (task, id);
 CREATE TABLE deploys (
   id INTEGER PRIMARY KEY,

@@ -219,6 +219,7 @@ describe('buildStatus on the embedded stores', () => {
       endsAt: NOW + 2 * DAY + 2 * HOUR,
       createdBy: 'alice',
       createdAt: NOW,
+      purpose: 'announced',
     });
     incidents.addWindow({
       id: 'win_pg',
@@ -228,6 +229,18 @@ describe('buildStatus on the embedded stores', () => {
       endsAt: NOW + DAY + HOUR,
       createdBy: 'alice',
       createdAt: NOW,
+      purpose: 'announced',
+    });
+    // Vigie's own window around a deploy quiets alerts; the public does not hear of it.
+    incidents.addWindow({
+      id: 'win_deploy',
+      title: 'Deploy 7: v2.4 hotfix with the secret pricing change',
+      matchers: [],
+      startsAt: NOW + HOUR,
+      endsAt: NOW + 2 * HOUR,
+      createdBy: 'alice',
+      createdAt: NOW,
+      purpose: 'deploy',
     });
     incidents.addWindow({
       id: 'win_late',
@@ -237,6 +250,7 @@ describe('buildStatus on the embedded stores', () => {
       endsAt: NOW + 10 * DAY + HOUR,
       createdBy: 'alice',
       createdAt: NOW,
+      purpose: 'announced',
     });
 
     const counted = counting(observations);
@@ -401,6 +415,7 @@ describe('buildStatus edge cases', () => {
       endsAt: NOW + HOUR,
       createdBy: 'alice',
       createdAt: NOW,
+      purpose: 'announced',
     });
     const page: RunbookConfig = {
       name: 'shop',
