@@ -7,26 +7,54 @@ import { parseArgs } from 'node:util';
 import type { ScenarioRun } from '../actions/service.ts';
 import { VigieError } from '../errors.ts';
 import type { ActionRun } from '../store/incidents.ts';
+import { follow, type OutputEvent } from './follow.ts';
 import { CONNECTION, call, type Output } from './incidents.ts';
 
 type Command = (args: string[], io: Output) => Promise<number>;
 
-function report(io: Output, run: ActionRun): number {
+/** report shows how a run ended; its output is left out when it was shown live as it ran. */
+function report(io: Output, run: ActionRun, shownLive: ReadonlySet<number> = new Set()): number {
   io.out(`run ${run.id}: ${run.scenario} step ${run.stepId ?? run.stepIndex} (${run.risk}) — ${run.status}`);
   for (const reason of run.reasons ?? []) io.out(`  needs: ${reason}`);
   if (run.status === 'waiting') io.out(`  a second responder approves with: vigie approve ${run.id}`);
   const outcome = run.outcome as { command?: string; output?: string; error?: string } | undefined;
   if (outcome?.command) io.out(`$ ${outcome.command}`);
-  if (outcome?.output) io.out(outcome.output);
+  if (outcome?.output)
+    io.out(shownLive.has(run.id) ? '(its output is shown above, as it ran)' : outcome.output);
   if (outcome?.error) io.out(`error: ${outcome.error}`);
   return run.status === 'ok' || run.status === 'dry-run' || run.status === 'waiting' ? 0 : 1;
 }
 
 const stepRef = (text: string): string | number => (/^\d+$/.test(text) ? Number(text) : text);
 
-function reportScenario(io: Output, answer: ScenarioRun): number {
+/**
+ * acting sends a request that runs steps and waits for its answer as long as they take, showing
+ * their output live meanwhile (not with --json, whose reader wants one document).
+ */
+async function acting<T>(
+  values: { url: string; token?: string | undefined; json?: boolean | undefined },
+  io: Output,
+  wanted: (event: OutputEvent) => boolean,
+  send: () => Promise<T>,
+): Promise<{ answer: T; shownLive: Set<number> }> {
+  const live = values.json || !values.token ? undefined : await follow(values.url, values.token, io, wanted);
+  try {
+    const answer = await send();
+    // The last lines of a step may still be on their way when its answer arrives.
+    if (live) await new Promise((resolve) => setTimeout(resolve, LIVE_TAIL_MS));
+    return { answer, shownLive: live?.stop() ?? new Set() };
+  } catch (error) {
+    live?.stop();
+    throw error;
+  }
+}
+
+/** LIVE_TAIL_MS is how long live output is still read after the answer came. */
+const LIVE_TAIL_MS = 100;
+
+function reportScenario(io: Output, answer: ScenarioRun, shownLive: ReadonlySet<number>): number {
   let code = 0;
-  for (const run of answer.runs) code = Math.max(code, report(io, run));
+  for (const run of answer.runs) code = Math.max(code, report(io, run, shownLive));
   const stopped = answer.stopped;
   if (!stopped) {
     io.out(`scenario ${answer.scenario}: ${answer.runs.length} step(s) done`);
@@ -55,14 +83,25 @@ async function onRun(verb: 'approve' | 'retry', args: string[], io: Output): Pro
   const id = positionals[0];
   if (!id || !/^\d+$/.test(id))
     throw new VigieError('USAGE', `vigie ${verb} needs a run number`, `run: vigie ${verb} 12`);
-  const answer = (await call(values.url, values.token, 'POST', `/api/v1/actions/${id}/${verb}`, {
-    ...(values.confirm === undefined ? {} : { confirmation: values.confirm }),
-  })) as { run: ActionRun };
+  const { answer, shownLive } = await acting(
+    values,
+    io,
+    (event) => event.run === Number(id),
+    async () =>
+      (await call(
+        values.url,
+        values.token,
+        'POST',
+        `/api/v1/actions/${id}/${verb}`,
+        { ...(values.confirm === undefined ? {} : { confirmation: values.confirm }) },
+        0,
+      )) as { run: ActionRun },
+  );
   if (values.json) {
     io.out(JSON.stringify(answer, null, 2));
     return 0;
   }
-  return report(io, answer.run);
+  return report(io, answer.run, shownLive);
 }
 
 /** actionCommands are the guarded-action and post-mortem sub-commands. */
@@ -112,35 +151,58 @@ export const actionCommands: Record<string, Command> = {
       ...(Object.keys(params).length > 0 ? { params } : {}),
       dry_run: values['dry-run'] ?? false,
     };
+    const ours = (event: OutputEvent) =>
+      event.scenario === scenario && (values.incident === undefined || event.incidentId === values.incident);
     if (values.step === undefined) {
-      const answer = (await call(
-        values.url,
-        values.token,
-        'POST',
-        `/api/v1/scenarios/${encodeURIComponent(scenario)}/run`,
-        {
-          ...common,
-          ...(values.from === undefined ? {} : { from: stepRef(values.from) }),
-          ...(values.confirm ? { confirmations: values.confirm } : {}),
-        },
-      )) as ScenarioRun;
+      const { answer, shownLive } = await acting(
+        values,
+        io,
+        ours,
+        async () =>
+          (await call(
+            values.url,
+            values.token,
+            'POST',
+            `/api/v1/scenarios/${encodeURIComponent(scenario)}/run`,
+            {
+              ...common,
+              ...(values.from === undefined ? {} : { from: stepRef(values.from) }),
+              ...(values.confirm ? { confirmations: values.confirm } : {}),
+            },
+            0,
+          )) as ScenarioRun,
+      );
       if (values.json) {
         io.out(JSON.stringify(answer, null, 2));
         return 0;
       }
-      return reportScenario(io, answer);
+      return reportScenario(io, answer, shownLive);
     }
-    const answer = (await call(values.url, values.token, 'POST', '/api/v1/actions', {
-      ...common,
-      scenario,
-      step: stepRef(values.step),
-      ...(values.confirm?.[0] === undefined ? {} : { confirmation: values.confirm[0] }),
-    })) as { run: ActionRun };
+    const step = values.step;
+    const { answer, shownLive } = await acting(
+      values,
+      io,
+      ours,
+      async () =>
+        (await call(
+          values.url,
+          values.token,
+          'POST',
+          '/api/v1/actions',
+          {
+            ...common,
+            scenario,
+            step: stepRef(step),
+            ...(values.confirm?.[0] === undefined ? {} : { confirmation: values.confirm[0] }),
+          },
+          0,
+        )) as { run: ActionRun },
+    );
     if (values.json) {
       io.out(JSON.stringify(answer, null, 2));
       return 0;
     }
-    return report(io, answer.run);
+    return report(io, answer.run, shownLive);
   },
 
   approve: (args, io) => onRun('approve', args, io),

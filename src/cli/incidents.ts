@@ -25,13 +25,17 @@ export const CONNECTION = {
   json: { type: 'boolean' },
 } as const;
 
-/** call sends one API request and gives the JSON answer, or throws the API's error as a VigieError. */
+/**
+ * call sends one API request and gives the JSON answer, or throws the API's error as a VigieError.
+ * An answer is awaited 10 s, or `waitMs` (0: as long as it takes, for a step that runs its course).
+ */
 export async function call(
   base: string,
   token: string | undefined,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
+  waitMs = 10_000,
 ): Promise<unknown> {
   if (!token) {
     throw new VigieError(
@@ -49,8 +53,8 @@ export async function call(
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: 10_000,
-      bodyTimeout: 10_000,
+      headersTimeout: waitMs,
+      bodyTimeout: waitMs,
     });
   } catch (error) {
     throw new VigieError(

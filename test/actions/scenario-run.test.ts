@@ -6,7 +6,7 @@
  * process group.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createToken } from '../../src/api/tokens.ts';
@@ -187,6 +187,44 @@ describe('vigie run SCENARIO', () => {
     assert.notEqual(code, 0);
     assert.match(shell.text(), /step show: TENANT/);
     assert.ok(!existsSync(join(dir, 'marked')), 'no step ran while a later one had a bad parameter');
+  });
+
+  it("shows a slow step's output in the terminal while it runs, and not twice", async (t) => {
+    const dir = scratchDir();
+    const vigie = await start(t, [
+      {
+        id: 'slow-restart',
+        title: 'Slow restart',
+        actions: [
+          {
+            id: 'restart',
+            // The second line is printed only once the first has reached the terminal.
+            run: `sh -c 'echo stopping worker; while [ ! -e ${join(dir, 'seen')} ]; do sleep 0.05; done; echo worker started'`,
+            kind: 'shell',
+            risk: 'write',
+            timeout: '20s',
+          },
+        ],
+      },
+    ]);
+    const token = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
+    const lines: string[] = [];
+    const io = {
+      out: (text: string) => {
+        lines.push(text);
+        if (text === 'stopping worker') writeFileSync(join(dir, 'seen'), '');
+      },
+      err: (text: string) => lines.push(text),
+    };
+    const code = await main(['run', 'slow-restart', '--url', vigie.url, '--token', token], io);
+    assert.equal(code, 0, lines.join('\n'));
+    const report = lines.findIndex((line) =>
+      /^run \d+: slow-restart step restart \(write\) — ok$/.test(line),
+    );
+    assert.ok(report > 0, lines.join('\n'));
+    assert.match(lines[0]!, /^── run \d+: slow-restart step 1, live:$/);
+    assert.deepEqual(lines.slice(1, report), ['stopping worker', 'worker started']);
+    assert.ok(lines.includes('(its output is shown above, as it ran)'), lines.join('\n'));
   });
 
   it('caps a 1 GB output without growing, and kills a hanging step with its process group', async (t) => {
