@@ -6,9 +6,11 @@
  * output hash) lands in the run, the incident timeline and the append-only audit log.
  */
 
+import type { Log } from '../engine/runtime.ts';
 import type { RunbookConfig, Scenario, Step } from '../runbook/schema.ts';
 import { parseDuration } from '../runbook/units.ts';
 import type { ActionRun, ActionRunStatus, IncidentStore } from '../store/incidents.ts';
+import type { ScenarioRunRecord, ScenarioRunStatus } from '../store/scenario-runs.ts';
 import { decide, expectedConfirmation } from './gate.ts';
 import type { Executors } from './index.ts';
 import { validateParams } from './params.ts';
@@ -34,6 +36,8 @@ export interface ActionRequest {
   readonly confirmation?: string;
   readonly dryRun?: boolean;
   readonly requester: string;
+  /** The scenario run the step is part of. */
+  readonly scenarioRun?: number;
 }
 
 /** ScenarioRequest is a responder asking to run a scenario's corrective steps in order. */
@@ -52,6 +56,9 @@ export interface ScenarioRequest {
 
 /** ScenarioRun is how far a scenario got: the runs made, and where and why it stopped early. */
 export interface ScenarioRun {
+  /** The scenario run's record; one waiting for an approval goes on by itself once it is given. */
+  readonly id: number;
+  readonly status: ScenarioRunStatus;
   readonly scenario: string;
   readonly runs: readonly ActionRun[];
   /** Absent when every step ran (or failed with `on_failure: continue`). */
@@ -78,7 +85,10 @@ export interface ActionContext {
   readonly mask: (text: string) => string;
   /** Receives a running step's output as it is printed (masked), for the live view. */
   readonly onOutput?: (run: ActionRun, text: string) => void;
+  readonly log?: Log;
 }
+
+const FAILED: ReadonlySet<ActionRunStatus> = new Set(['failed', 'timeout', 'refused']);
 
 /** STEP_TIMEOUT_MS is how long a corrective step may run when it does not say (60 s). */
 const STEP_TIMEOUT_MS = 60_000;
@@ -86,6 +96,9 @@ const STEP_TIMEOUT_MS = 60_000;
 /** ActionService takes step requests and approvals. */
 export class ActionService {
   private readonly context: ActionContext;
+  /** Scenario runs going on by themselves after an approval. */
+  private readonly going = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
 
   constructor(context: ActionContext) {
     this.context = context;
@@ -118,6 +131,7 @@ export class ActionService {
         requestedBy: request.requester,
         requestedAt: now(),
         status: 'waiting',
+        ...(request.scenarioRun === undefined ? {} : { scenarioRun: request.scenarioRun }),
       });
       this.audit(created, request.requester, 'requested', {
         step: step.id ?? index,
@@ -152,7 +166,7 @@ export class ActionService {
     const given = request.params ?? {};
     const chosen = steps.slice(first - 1);
     const problems: string[] = [];
-    const perStep = chosen.map((step, offset) => {
+    chosen.forEach((step, offset) => {
       const declared = step.params ?? {};
       const mine = Object.fromEntries(
         Object.entries(given).filter(([name]) => Object.hasOwn(declared, name)),
@@ -162,45 +176,161 @@ export class ActionService {
         const where = step.id ?? String(first + offset);
         problems.push(...checked.errors.map((error) => `step ${where}: ${error.message}`));
       }
-      return mine;
     });
     const used = new Set(chosen.flatMap((step) => Object.keys(step.params ?? {})));
     for (const name of Object.keys(given)) {
       if (!used.has(name)) problems.push(`${name} is not a parameter of any step run`);
     }
     if (problems.length > 0) throw new ActionError('invalid', problems.join('; '));
-    const runs: ActionRun[] = [];
-    for (const [offset, step] of chosen.entries()) {
-      const index = first + offset;
-      const expected = expectedConfirmation(step);
-      const confirmation = request.confirmations?.find((typed) => typed.trim() === expected);
-      const run = await this.request({
+    const { store, now } = this.context;
+    const record = store.transaction(() => {
+      const added = store.scenarioRuns.add({
         scenario: request.scenario,
-        step: index,
         ...(request.incidentId === undefined ? {} : { incidentId: request.incidentId }),
-        params: perStep[offset] ?? {},
-        ...(confirmation === undefined ? {} : { confirmation }),
+        requestedBy: request.requester,
+        requestedAt: now(),
+        params: given,
+        confirmations: request.confirmations ?? [],
         dryRun: request.dryRun ?? false,
-        requester: request.requester,
+        nextStep: first,
+        status: 'running',
+      });
+      store.appendAudit({
+        at: now(),
+        actor: request.requester,
+        action: 'scenario-requested',
+        ...(request.incidentId === undefined ? {} : { incidentId: request.incidentId }),
+        detail: { scenario_run: added.id, scenario: request.scenario, from: first, dry_run: added.dryRun },
+      });
+      return added;
+    });
+    return this.stepsOf(record);
+  }
+
+  /** scenarioRun gives a scenario run as it stands. */
+  scenarioRun(id: number): ScenarioRunRecord | undefined {
+    return this.context.store.scenarioRuns.get(id);
+  }
+
+  /**
+   * recover ends the scenario runs a restart cut in the middle of a step: they are `interrupted`, and
+   * say where to resume. Those waiting for an approval keep waiting: the approval continues them.
+   */
+  recover(): void {
+    const { store, now } = this.context;
+    for (const record of store.scenarioRuns.running()) {
+      store.transaction(() => {
+        store.scenarioRuns.update(record.id, { status: 'interrupted', finishedAt: now() });
+        if (record.incidentId !== undefined) {
+          store.addTimeline({
+            incidentId: record.incidentId,
+            at: now(),
+            kind: 'action',
+            actor: 'vigie',
+            text: `scenario run ${record.id} of ${record.scenario} was interrupted by a restart at step ${record.nextStep}; resume with vigie run ${record.scenario} --from ${record.nextStep}`,
+            data: { scenario_run: record.id },
+          });
+        }
+      });
+    }
+  }
+
+  /** settled waits for the scenarios that go on by themselves after an approval. */
+  async settled(): Promise<void> {
+    while (this.going.size > 0) await Promise.allSettled([...this.going]);
+  }
+
+  /** stop cuts the scenarios going on by themselves: their step is stopped, and they end interrupted. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('Vigie is stopping'));
+    await this.settled();
+  }
+
+  /** stepsOf runs a scenario run's steps from its next one, writing where it stands before each. */
+  private async stepsOf(start: ScenarioRunRecord): Promise<ScenarioRun> {
+    const { store, now } = this.context;
+    const steps = this.scenarioOf(start.scenario).actions ?? [];
+    const runs: ActionRun[] = [];
+    const answer = (record: ScenarioRunRecord, stopped?: ScenarioRun['stopped']): ScenarioRun => ({
+      id: record.id,
+      status: record.status,
+      scenario: record.scenario,
+      runs,
+      ...(stopped ? { stopped } : {}),
+    });
+    for (let index = start.nextStep; index <= steps.length; index++) {
+      const step = steps[index - 1]!;
+      if (this.stopping.signal.aborted) {
+        const cut = store.scenarioRuns.update(start.id, {
+          status: 'interrupted',
+          nextStep: index,
+          finishedAt: now(),
+        });
+        return answer(cut, { step: index, reason: 'failed', resumeFrom: index });
+      }
+      store.scenarioRuns.update(start.id, { nextStep: index, status: 'running', waitingRun: undefined });
+      const expected = expectedConfirmation(step);
+      const confirmation = start.confirmations.find((typed) => typed.trim() === expected);
+      const declared = step.params ?? {};
+      const run = await this.request({
+        scenario: start.scenario,
+        step: index,
+        ...(start.incidentId === undefined ? {} : { incidentId: start.incidentId }),
+        params: Object.fromEntries(
+          Object.entries(start.params).filter(([name]) => Object.hasOwn(declared, name)),
+        ),
+        ...(confirmation === undefined ? {} : { confirmation }),
+        dryRun: start.dryRun,
+        requester: start.requestedBy,
+        scenarioRun: start.id,
       });
       runs.push(run);
       if (run.status === 'waiting') {
-        return {
-          scenario: request.scenario,
-          runs,
-          stopped: { step: index, reason: 'waiting', resumeFrom: index + 1 },
-        };
+        const waiting = store.scenarioRuns.update(start.id, { status: 'waiting', waitingRun: run.id });
+        return answer(waiting, { step: index, reason: 'waiting', resumeFrom: index + 1 });
       }
-      const failed = run.status === 'failed' || run.status === 'timeout' || run.status === 'refused';
-      if (failed && step.on_failure !== 'continue') {
-        return {
-          scenario: request.scenario,
-          runs,
-          stopped: { step: index, reason: 'failed', resumeFrom: index },
-        };
+      if (FAILED.has(run.status) && step.on_failure !== 'continue') {
+        const failed = store.scenarioRuns.update(start.id, { status: 'failed', finishedAt: now() });
+        return answer(failed, { step: index, reason: 'failed', resumeFrom: index });
       }
     }
-    return { scenario: request.scenario, runs };
+    const done = store.scenarioRuns.update(start.id, {
+      status: 'done',
+      nextStep: steps.length + 1,
+      finishedAt: now(),
+    });
+    return answer(done);
+  }
+
+  /**
+   * goOn continues a scenario run that waited on `run` once its gate has let it through: with the
+   * next step when it succeeded (or failed with `on_failure: continue`), in the background, as the
+   * requester asked; a failure ends the scenario run.
+   */
+  private goOn(run: ActionRun): void {
+    const { store, now } = this.context;
+    const record = store.scenarioRuns.waitingOn(run.id);
+    if (!record || run.status === 'waiting') return;
+    const step = (this.scenarioOf(record.scenario).actions ?? [])[record.nextStep - 1];
+    if (FAILED.has(run.status) && step?.on_failure !== 'continue') {
+      store.scenarioRuns.update(record.id, { status: 'failed', finishedAt: now() });
+      return;
+    }
+    const next = store.scenarioRuns.update(record.id, {
+      status: 'running',
+      nextStep: record.nextStep + 1,
+      waitingRun: undefined,
+    });
+    const going: Promise<unknown> = this.stepsOf(next)
+      .catch((error: unknown) => {
+        store.scenarioRuns.update(record.id, { status: 'failed', finishedAt: now() });
+        this.context.log?.('error', 'scenario run failed', {
+          scenario_run: record.id,
+          error: this.context.mask(String(error)),
+        });
+      })
+      .finally(() => this.going.delete(going));
+    this.going.add(going);
   }
 
   /** approve records a second person's approval of a waiting run, then runs it if its gate now allows. */
@@ -226,7 +356,9 @@ export class ActionService {
       this.audit(run, approver, 'approved', { step: run.stepId ?? run.stepIndex });
     });
     const { step } = this.stepOf(run.scenario, run.stepId ?? run.stepIndex);
-    return this.attempt(run, step, confirmation);
+    const done = await this.attempt(run, step, confirmation);
+    this.goOn(done);
+    return done;
   }
 
   /**
@@ -240,7 +372,9 @@ export class ActionService {
       throw new ActionError('conflict', `run ${runId} is ${run.status}, not waiting`);
     this.audit(run, actor, 'retried', { step: run.stepId ?? run.stepIndex });
     const { step } = this.stepOf(run.scenario, run.stepId ?? run.stepIndex);
-    return this.attempt(run, step, confirmation);
+    const done = await this.attempt(run, step, confirmation);
+    this.goOn(done);
+    return done;
   }
 
   private async attempt(run: ActionRun, step: Step, confirmation?: string): Promise<ActionRun> {
@@ -270,6 +404,8 @@ export class ActionService {
     }
     store.updateActionRun(run.id, {
       status: 'running',
+      // What it waited for is behind it.
+      reasons: undefined,
       ...(decision.approvedBy ? { approvedBy: decision.approvedBy } : {}),
     });
     const timeoutMs =
@@ -287,7 +423,7 @@ export class ActionService {
         dryRun: run.dryRun,
         ...(this.context.onOutput ? { onOutput: (text: string) => this.context.onOutput?.(run, text) } : {}),
       },
-      AbortSignal.timeout(timeoutMs + 5000),
+      AbortSignal.any([AbortSignal.timeout(timeoutMs + 5000), this.stopping.signal]),
     );
     const status: ActionRunStatus = outcome.status;
     return store.transaction(() => {

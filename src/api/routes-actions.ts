@@ -35,6 +35,7 @@ export const ActionRunView = z.object({
     .optional()
     .describe('The step outcome: redacted output, exit status, timing, output hash.'),
   finishedAt: z.number().optional(),
+  scenarioRun: z.number().int().optional().describe('The scenario run it is a step of.'),
 });
 
 /** refused answers an ActionError with its HTTP status and how to fix the request; it rethrows anything else. */

@@ -3,12 +3,17 @@
  * the first that fails or waits for an approval, and saying where to resume.
  */
 import { z } from 'zod';
-import type { RouteContext } from './app.ts';
+import { fail, type RouteContext } from './app.ts';
 import { actorOf } from './auth.ts';
 import { ActionRunView, refused } from './routes-actions.ts';
 import { errorAnswers, SECURITY } from './schemas.ts';
 
 const StepRef = z.union([z.string().min(1), z.number().int().min(1)]);
+
+/** ScenarioRunStatusView says where a scenario run is. */
+export const ScenarioRunStatusView = z
+  .enum(['running', 'waiting', 'done', 'failed', 'interrupted'])
+  .describe("waiting: on a step run's gate, and it goes on by itself once that run is approved and succeeds");
 
 /** registerScenarioRoutes adds the route that runs a scenario from a step. */
 export function registerScenarioRoutes({ zod, guard, options }: RouteContext): void {
@@ -39,6 +44,11 @@ export function registerScenarioRoutes({ zod, guard, options }: RouteContext): v
         }),
         response: {
           200: z.object({
+            id: z
+              .number()
+              .int()
+              .describe('The scenario run, to read again at GET /api/v1/scenario-runs/:id.'),
+            status: ScenarioRunStatusView,
             scenario: z.string(),
             runs: z.array(ActionRunView).readonly(),
             stopped: z
@@ -69,6 +79,45 @@ export function registerScenarioRoutes({ zod, guard, options }: RouteContext): v
       } catch (error) {
         return refused(reply, error);
       }
+    },
+  );
+  zod.get(
+    '/api/v1/scenario-runs/:id',
+    {
+      schema: {
+        summary: 'A scenario run as it stands, with the step runs it made',
+        tags: ['actions'],
+        security: SECURITY,
+        params: z.object({ id: z.coerce.number().int() }),
+        response: {
+          200: z.object({
+            id: z.number().int(),
+            scenario: z.string(),
+            incidentId: z.string().optional(),
+            requestedBy: z.string(),
+            requestedAt: z.number(),
+            status: ScenarioRunStatusView,
+            nextStep: z.number().int().describe('The step running, waiting, or to run next.'),
+            waitingRun: z.number().int().optional(),
+            finishedAt: z.number().optional(),
+            runs: z.array(ActionRunView),
+          }),
+          ...errorAnswers(401, 403, 404),
+        },
+      },
+      preHandler: guard('viewer'),
+    },
+    async (request, reply) => {
+      const record = options.actions.scenarioRun(request.params.id);
+      if (!record)
+        return fail(
+          reply,
+          'API_NOT_FOUND',
+          `no scenario run ${request.params.id}`,
+          'see the incident timeline',
+        );
+      const { params: _params, confirmations: _confirmations, dryRun: _dry, ...shown } = record;
+      return { ...shown, runs: options.pipeline.store.actionRunsOf(record.id) };
     },
   );
 }

@@ -123,7 +123,9 @@ export const WindowView = z.object({
   createdAt: Millis,
   purpose: z
     .enum(['announced', 'deploy', 'maintenance'])
-    .describe("announced by a person (on the status page), or Vigie's own around a deploy or a maintenance run"),
+    .describe(
+      "announced by a person (on the status page), or Vigie's own around a deploy or a maintenance run",
+    ),
 });
 
 /** OutboxView is a notification in the outbox, without its payload. */

@@ -15,7 +15,7 @@ type Command = (args: string[], io: Output) => Promise<number>;
 /** report shows how a run ended; its output is left out when it was shown live as it ran. */
 function report(io: Output, run: ActionRun, shownLive: ReadonlySet<number> = new Set()): number {
   io.out(`run ${run.id}: ${run.scenario} step ${run.stepId ?? run.stepIndex} (${run.risk}) — ${run.status}`);
-  for (const reason of run.reasons ?? []) io.out(`  needs: ${reason}`);
+  if (run.status === 'waiting') for (const reason of run.reasons ?? []) io.out(`  needs: ${reason}`);
   if (run.status === 'waiting') io.out(`  a second responder approves with: vigie approve ${run.id}`);
   const outcome = run.outcome as { command?: string; output?: string; error?: string } | undefined;
   if (outcome?.command) io.out(`$ ${outcome.command}`);
@@ -62,8 +62,11 @@ function reportScenario(io: Output, answer: ScenarioRun, shownLive: ReadonlySet<
   }
   const resume = `vigie run ${answer.scenario} --from ${stopped.resumeFrom ?? stopped.step}`;
   if (stopped.reason === 'waiting') {
+    const waiting = answer.runs.at(-1);
     io.out(
-      `scenario ${answer.scenario} paused at step ${stopped.step}; once it has run, resume with: ${resume}`,
+      `scenario run ${answer.id} of ${answer.scenario} waits at step ${stopped.step} for run ${waiting?.id}: ` +
+        `it goes on by itself once that run is approved (vigie approve ${waiting?.id}, by another responder) ` +
+        `or given its confirmation (vigie retry ${waiting?.id} --confirm …)`,
     );
     return 0;
   }
@@ -101,7 +104,25 @@ async function onRun(verb: 'approve' | 'retry', args: string[], io: Output): Pro
     io.out(JSON.stringify(answer, null, 2));
     return 0;
   }
-  return report(io, answer.run, shownLive);
+  const code = report(io, answer.run, shownLive);
+  const scenarioRun = answer.run.scenarioRun;
+  if (scenarioRun !== undefined && answer.run.status !== 'waiting') {
+    const record = (await call(values.url, values.token, 'GET', `/api/v1/scenario-runs/${scenarioRun}`)) as {
+      status: string;
+      scenario: string;
+      nextStep: number;
+      waitingRun?: number;
+    };
+    const where = `scenario run ${scenarioRun} of ${record.scenario}`;
+    io.out(
+      record.status === 'running'
+        ? `${where} goes on by itself with its next steps (see the incident page, or GET /api/v1/scenario-runs/${scenarioRun})`
+        : record.status === 'waiting' && record.waitingRun !== answer.run.id
+          ? `${where} went on by itself, and now waits at step ${record.nextStep} for run ${record.waitingRun}`
+          : `${where} is ${record.status}`,
+    );
+  }
+  return code;
 }
 
 /** actionCommands are the guarded-action and post-mortem sub-commands. */

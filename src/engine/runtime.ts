@@ -224,6 +224,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     allowShell: true,
     now: () => clock.now(),
     mask,
+    log,
     onOutput: (run, text) =>
       hub.publish('output', {
         run: run.id,
@@ -233,6 +234,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
         text,
       }),
   });
+  actions.recover();
   const maintenance = new MaintenanceScheduler({
     runbook,
     store: incidents,
@@ -285,6 +287,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
       hub.stop();
       await api.close();
       await maintenance.stop();
+      await actions.stop();
       await engine.stop();
       checklists.stop();
       alerting.stop();

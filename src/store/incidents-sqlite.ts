@@ -33,6 +33,7 @@ import {
   type WindowRecord,
 } from './incidents.ts';
 import { type MaintenanceRunStore, SqliteMaintenanceRunStore } from './maintenance-runs.ts';
+import { type ScenarioRunStore, SqliteScenarioRunStore } from './scenario-runs.ts';
 
 type Row = Record<string, unknown>;
 
@@ -262,10 +263,11 @@ function prepare(db: DatabaseSync) {
     tokenById: q('SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL'),
     addActionRun:
       q(`INSERT INTO action_runs (incident_seq, scenario, step_index, step_id, risk, run_text, params_json,
-      dry_run, requested_by, requested_at, status, approved_by, reasons_json, outcome_json, finished_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+      dry_run, requested_by, requested_at, status, approved_by, reasons_json, outcome_json, finished_at, scenario_run)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
     actionRun: q('SELECT * FROM action_runs WHERE id = ?'),
     actionRuns: q('SELECT * FROM action_runs WHERE incident_seq = ? ORDER BY id'),
+    actionRunsOf: q('SELECT * FROM action_runs WHERE scenario_run = ? ORDER BY id'),
     updateActionRun:
       q(`UPDATE action_runs SET status = ?, approved_by = ?, reasons_json = ?, outcome_json = ?,
       finished_at = ? WHERE id = ? RETURNING *`),
@@ -303,6 +305,7 @@ function toActionRun(row: Row): ActionRun {
     ...(row.reasons_json === null ? {} : { reasons: parsed<string[]>(row.reasons_json) }),
     ...(row.outcome_json === null ? {} : { outcome: parsed(row.outcome_json) }),
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at as number }),
+    ...(row.scenario_run === null ? {} : { scenarioRun: row.scenario_run as number }),
   };
 }
 
@@ -323,12 +326,14 @@ class SqliteIncidentStore implements IncidentStore {
   private depth = 0;
   readonly maintenance: MaintenanceRunStore;
   readonly checklists: ChecklistStore;
+  readonly scenarioRuns: ScenarioRunStore;
 
   constructor(db: DatabaseSync) {
     this.db = db;
     this.sql = prepare(db);
     this.maintenance = new SqliteMaintenanceRunStore(db);
     this.checklists = new SqliteChecklistStore(db);
+    this.scenarioRuns = new SqliteScenarioRunStore(db);
   }
 
   transaction<T>(body: () => T): T {
@@ -656,8 +661,13 @@ class SqliteIncidentStore implements IncidentStore {
       json(run.reasons),
       json(run.outcome),
       run.finishedAt ?? null,
+      run.scenarioRun ?? null,
     ) as Row;
     return toActionRun(row);
+  }
+
+  actionRunsOf(scenarioRunId: number): ActionRun[] {
+    return (this.sql.actionRunsOf.all(scenarioRunId) as Row[]).map(toActionRun);
   }
 
   actionRun(id: number): ActionRun | undefined {

@@ -8,6 +8,7 @@
 import type { Severity } from '../runbook/schema.ts';
 import type { ChecklistStore } from './checklists.ts';
 import type { MaintenanceRunStore } from './maintenance-runs.ts';
+import type { ScenarioRunStore } from './scenario-runs.ts';
 
 /** IncidentStatus is where an incident is in its lifecycle. */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
@@ -222,6 +223,8 @@ export interface ActionRun {
   /** The executor's outcome (redacted output, exit status, timing, output hash). */
   readonly outcome?: unknown;
   readonly finishedAt?: number;
+  /** The scenario run it is a step of, when it was run as part of a whole scenario. */
+  readonly scenarioRun?: number;
 }
 
 /** AuditEntry is one line of the append-only audit log. */
@@ -326,6 +329,8 @@ export interface IncidentStore {
   addActionRun(run: Omit<ActionRun, 'id'>): ActionRun;
   actionRun(id: number): ActionRun | undefined;
   actionRuns(incidentId: string): ActionRun[];
+  /** actionRunsOf gives the step runs a scenario run made, in order. */
+  actionRunsOf(scenarioRunId: number): ActionRun[];
   updateActionRun(
     id: number,
     change: Partial<Pick<ActionRun, 'status' | 'approvedBy' | 'reasons' | 'outcome' | 'finishedAt'>>,
@@ -345,6 +350,8 @@ export interface IncidentStore {
   readonly maintenance: MaintenanceRunStore;
   /** checklists keeps deploys and tracked checklists, in the same database and transactions. */
   readonly checklists: ChecklistStore;
+  /** scenarioRuns keeps whole-scenario runs, in the same database and transactions. */
+  readonly scenarioRuns: ScenarioRunStore;
 
   close(): void;
 }

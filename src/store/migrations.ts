@@ -245,7 +245,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   },
   {
     version: 5,
-    name: 'maintenance runs, deploys, tracked checklists',
+    name: 'maintenance runs, deploys, tracked checklists, scenario runs, window purposes',
     // A maintenance run is written as 'running' before its first step starts, and one scheduled row
     // per (task, due time) makes a schedule fire once even across a restart.
     sql: `
@@ -265,6 +265,23 @@ CREATE TABLE maintenance_runs (
 CREATE UNIQUE INDEX maintenance_runs_due ON maintenance_runs (task, due_at) WHERE trigger = 'schedule';
 ALTER TABLE windows ADD COLUMN purpose TEXT NOT NULL DEFAULT 'announced';
 CREATE INDEX maintenance_runs_task ON maintenance_runs (task, id);
+CREATE TABLE scenario_runs (
+  id INTEGER PRIMARY KEY,
+  scenario TEXT NOT NULL,
+  incident_seq INTEGER,
+  requested_by TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  params_json TEXT NOT NULL,
+  confirmations_json TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  next_step INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  waiting_run INTEGER,
+  finished_at INTEGER
+);
+CREATE INDEX scenario_runs_waiting ON scenario_runs (waiting_run) WHERE status = 'waiting';
+ALTER TABLE action_runs ADD COLUMN scenario_run INTEGER;
+CREATE INDEX action_runs_scenario_run ON action_runs (scenario_run, id) WHERE scenario_run IS NOT NULL;
 CREATE TABLE deploys (
   id INTEGER PRIMARY KEY,
   title TEXT NOT NULL,

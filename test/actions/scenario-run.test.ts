@@ -13,6 +13,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { main } from '../../src/cli/main.ts';
 import { startVigie, type Vigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
+import { openSqliteIncidentStore } from '../../src/store/incidents-sqlite.ts';
 import { scratchDir } from '../store/support.ts';
 import { waitFor } from '../support/receivers.ts';
 
@@ -92,69 +93,116 @@ describe('vigie run SCENARIO', () => {
     assert.match(resumed.text(), /scenario worker-stuck: 1 step\(s\) done/);
   });
 
-  it('pauses at a step waiting for a second person, then resumes after the approval', async (t) => {
+  it('waits at a step for a second person, across a restart, then goes on by itself', async (t) => {
     const dir = scratchDir();
-    const vigie = await start(t, [
-      {
-        id: 'queue-full',
-        title: 'Queue full',
-        actions: [
-          { id: 'restart-worker', run: `touch ${join(dir, 'restarted')}`, kind: 'shell', risk: 'write' },
-          {
-            id: 'purge',
-            run: `touch ${join(dir, 'purged')}`,
-            kind: 'shell',
-            risk: 'destructive',
-            guard: { approval: true },
-          },
-          {
-            id: 'kill-sessions',
-            run: `touch ${join(dir, 'killed')}`,
-            kind: 'shell',
-            risk: 'dangerous',
-          },
-        ],
-      },
-    ]);
+    const storePath = join(dir, 'vigie.sqlite');
+    const runbook = Runbook.parse({
+      name: 'Scenario runs',
+      scenarios: [
+        {
+          id: 'queue-full',
+          title: 'Queue full',
+          actions: [
+            { id: 'restart-worker', run: `touch ${join(dir, 'restarted')}`, kind: 'shell', risk: 'write' },
+            {
+              id: 'purge',
+              run: `touch ${join(dir, 'purged')}`,
+              kind: 'shell',
+              risk: 'destructive',
+              guard: { approval: true },
+            },
+            { id: 'kill-sessions', run: `touch ${join(dir, 'killed')}`, kind: 'shell', risk: 'dangerous' },
+          ],
+        },
+      ],
+    });
+    let vigie = await startVigie({ runbook, env: {}, storePath, port: 0 });
+    let stopped = false;
+    t.after(() => (stopped ? undefined : vigie.stop()));
     const alice = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
     const bob = createToken(vigie.incidents, 'responder', 'bob', Date.now()).secret;
     const first = terminal();
     assert.equal(await main(['run', 'queue-full', '--url', vigie.url, '--token', alice], first.io), 0);
     assert.ok(existsSync(join(dir, 'restarted')));
     assert.ok(!existsSync(join(dir, 'purged')), 'a destructive step waits for its approval');
-    assert.match(
-      first.text(),
-      /paused at step 2; once it has run, resume with: vigie run queue-full --from 3/,
-    );
-    const waiting = /run (\d+): queue-full step purge \(destructive\) — waiting/.exec(first.text());
-    assert.ok(waiting, first.text());
+    const paused = /scenario run (\d+) of queue-full waits at step 2 for run (\d+)/.exec(first.text());
+    assert.ok(paused, first.text());
+    const [scenarioRun, purgeRun] = [Number(paused[1]), paused[2]!];
 
+    // Vigie restarts while the scenario waits: the wait is in the store, not in memory.
+    stopped = true;
+    await vigie.stop();
+    vigie = await startVigie({ runbook, env: {}, storePath, port: 0 });
+    stopped = false;
+    assert.equal(vigie.incidents.scenarioRuns.get(scenarioRun)?.status, 'waiting');
+
+    const self = terminal();
+    assert.notEqual(await main(['approve', purgeRun, '--url', vigie.url, '--token', alice], self.io), 0);
+    assert.match(self.text(), /alice asked for run \d+ and cannot approve it/);
     const approval = terminal();
-    assert.equal(await main(['approve', waiting[1]!, '--url', vigie.url, '--token', bob], approval.io), 0);
+    assert.equal(await main(['approve', purgeRun, '--url', vigie.url, '--token', bob], approval.io), 0);
     assert.ok(existsSync(join(dir, 'purged')), 'the approved step ran');
+    assert.match(
+      approval.text(),
+      new RegExp(
+        `scenario run ${scenarioRun} of queue-full (goes on by itself|went on by itself, and now waits at step 3)`,
+      ),
+    );
+    assert.doesNotMatch(approval.text(), /needs:/, 'an approved run that ran needs nothing');
 
-    const unconfirmed = terminal();
-    await main(['run', 'queue-full', '--from', '3', '--url', vigie.url, '--token', alice], unconfirmed.io);
+    // It went on to the dangerous step, which waits for the requester's typed confirmation.
+    await waitFor(() => {
+      const record = vigie.incidents.scenarioRuns.get(scenarioRun);
+      return record?.status === 'waiting' && record.waitingRun !== Number(purgeRun);
+    });
     assert.ok(!existsSync(join(dir, 'killed')), 'a dangerous step needs its typed confirmation');
-    assert.match(unconfirmed.text(), /needs: .*kill-sessions/);
+    const killRun = String(vigie.incidents.scenarioRuns.get(scenarioRun)!.waitingRun);
     const confirmed = terminal();
     const code = await main(
-      [
-        'run',
-        'queue-full',
-        '--from',
-        '3',
-        '--confirm',
-        'kill-sessions',
-        '--url',
-        vigie.url,
-        '--token',
-        alice,
-      ],
+      ['retry', killRun, '--confirm', 'kill-sessions', '--url', vigie.url, '--token', alice],
       confirmed.io,
     );
     assert.equal(code, 0, confirmed.text());
+    await waitFor(() => vigie.incidents.scenarioRuns.get(scenarioRun)?.status === 'done');
     assert.ok(existsSync(join(dir, 'killed')));
+    assert.deepEqual(
+      vigie.incidents
+        .actionRunsOf(scenarioRun)
+        .map((run) => [run.stepId, run.status, run.requestedBy, run.approvedBy ?? '']),
+      [
+        ['restart-worker', 'ok', 'alice', ''],
+        ['purge', 'ok', 'alice', 'bob'],
+        ['kill-sessions', 'ok', 'alice', ''],
+      ],
+    );
+  });
+
+  it('marks a scenario run cut by a restart in the middle of a step as interrupted, saying where to resume', async (t) => {
+    const dir = scratchDir();
+    const storePath = join(dir, 'vigie.sqlite');
+    const runbook = Runbook.parse({
+      name: 'Scenario runs',
+      scenarios: [
+        { id: 'disk-full', title: 'Disk full', actions: [{ run: 'true', kind: 'shell', risk: 'write' }] },
+      ],
+    });
+    const before = openSqliteIncidentStore(storePath);
+    const cut = before.scenarioRuns.add({
+      scenario: 'disk-full',
+      requestedBy: 'alice',
+      requestedAt: Date.now(),
+      params: {},
+      confirmations: [],
+      dryRun: false,
+      nextStep: 1,
+      status: 'running',
+    });
+    before.close();
+    const vigie = await startVigie({ runbook, env: {}, storePath, port: 0 });
+    t.after(() => vigie.stop());
+    const record = vigie.incidents.scenarioRuns.get(cut.id)!;
+    assert.equal(record.status, 'interrupted', 'a step cut by a restart is not run again by itself');
+    assert.ok(record.finishedAt !== undefined);
   });
 
   it('checks every step parameter before the first step runs', async (t) => {

@@ -318,12 +318,21 @@ async function start() {
       timeline: (entry) => {
         if (entry.incidentId !== id) return;
         addEntry(entry);
-        if (entry.kind === 'action') actions.refresh();
+        if (entry.kind === 'action') {
+          actions.refresh();
+          scenarioRun?.refresh().catch(() => {});
+        }
         if (entry.kind === 'checklist') checklists.refresh();
       },
       output: (chunk) => chunk.incidentId === id && actions.output(chunk),
     },
-    () => Promise.all([reload(), actions.refresh(), checklists.refresh()]),
+    () =>
+      Promise.all([
+        reload(),
+        actions.refresh(),
+        checklists.refresh(),
+        scenarioRun?.refresh().catch(() => {}),
+      ]),
   );
   await Promise.all([actions.refresh(), checklists.refresh()]);
   main.dataset.ready = 'true';

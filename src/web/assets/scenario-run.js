@@ -2,8 +2,8 @@
  * Running a whole scenario from the incident page: a responder's "Run the scenario" opens a small form
  * with an input for every parameter the corrective steps declare (once each) and the typed
  * confirmation of each dangerous step; the server runs the steps in order through their gates and
- * says where it stopped (a step waiting for a second responder, or one that failed), and the page
- * offers to resume from the step it names.
+ * says where it stopped: at a step waiting for a second responder (the scenario goes on by itself
+ * once that step has run), or at one that failed (the page offers to resume from it).
  */
 import { api, mayRespond } from './api.js';
 import { h, problem, replace, riskBadge, statusBadge } from './dom.js';
@@ -237,6 +237,13 @@ export function createScenarioRun({ incidentId, scenario, me, onRuns }) {
   /** stoppedNote says where the run stopped and why, and offers to resume. */
   function stoppedNote(answer, dryRun) {
     const { stopped } = answer;
+    if (answer.status === 'running') {
+      return h(
+        'p',
+        { class: 'stopped', dataset: { stopped: 'running' } },
+        `Going on by itself: step ${answer.nextStep} is running…`,
+      );
+    }
     if (!stopped) {
       return h(
         'p',
@@ -253,11 +260,11 @@ export function createScenarioRun({ incidentId, scenario, me, onRuns }) {
       why = [
         forApproval
           ? [
-              `Stopped at ${where}: a second responder must approve run `,
+              `Waits at ${where}: a second responder must approve run `,
               h('strong', {}, `#${last?.id}`),
               ' (below, in Runs) before it runs.',
             ]
-          : [`Stopped at ${where}: run `, h('strong', {}, `#${last?.id}`), ' waits (see Runs below).'],
+          : [`Waits at ${where}: run `, h('strong', {}, `#${last?.id}`), ' waits (see Runs below).'],
         last?.reasons?.length
           ? h(
               'ul',
@@ -271,13 +278,15 @@ export function createScenarioRun({ incidentId, scenario, me, onRuns }) {
     }
     const resumeFrom = stopped.resumeFrom;
     const more = resumeFrom !== undefined && resumeFrom <= steps.length;
-    const resume = more
-      ? h(
-          'button',
-          { type: 'button', class: 'primary', dataset: { resume: resumeFrom } },
-          `Resume from step ${resumeFrom}`,
-        )
-      : null;
+    // A waiting scenario goes on by itself once its step has run; only a failed one is resumed by hand.
+    const resume =
+      more && stopped.reason === 'failed'
+        ? h(
+            'button',
+            { type: 'button', class: 'primary', dataset: { resume: resumeFrom } },
+            `Resume from step ${resumeFrom}`,
+          )
+        : null;
     resume?.addEventListener('click', () => send(resumeFrom, false));
     return h(
       'div',
@@ -285,7 +294,11 @@ export function createScenarioRun({ incidentId, scenario, me, onRuns }) {
       h('p', {}, why[0]),
       why.slice(1),
       stopped.reason === 'waiting' && more
-        ? h('p', { class: 'muted' }, `Once it has run, resume with step ${resumeFrom}.`)
+        ? h(
+            'p',
+            { class: 'muted' },
+            `Once it has run, the scenario goes on by itself with step ${resumeFrom} (scenario run #${answer.id}).`,
+          )
         : null,
       stopped.reason === 'waiting' && !more ? h('p', { class: 'muted' }, 'It is the last step.') : null,
       resume,
@@ -310,23 +323,7 @@ export function createScenarioRun({ incidentId, scenario, me, onRuns }) {
         csrf: me.csrf,
         body: request.body,
       });
-      replace(
-        result,
-        h(
-          'div',
-          { class: 'scenario-answer', dataset: { stopped: answer.stopped?.reason ?? 'none' } },
-          h(
-            'p',
-            { class: 'muted' },
-            dryRun ? 'Dry run' : 'Run',
-            from > 1 ? ` from step ${from}` : '',
-            `: ${answer.runs.length} step${answer.runs.length === 1 ? '' : 's'}`,
-            answer.runs.some((each) => FAILED.has(each.status)) ? ', one failed' : '',
-          ),
-          h('ol', { class: 'scenario-runs' }, answer.runs.map(runItem)),
-          stoppedNote(answer, dryRun),
-        ),
-      );
+      show(answer, from, dryRun);
     } catch (error) {
       replace(result, problem(error));
     } finally {
@@ -335,11 +332,68 @@ export function createScenarioRun({ incidentId, scenario, me, onRuns }) {
     }
   }
 
+  /** The scenario run shown, while it may still go on by itself (waiting or running). */
+  let following;
+  let shownState = '';
+
+  /** show draws a scenario run: its step runs, and where it stands. */
+  function show(answer, from, dryRun) {
+    following =
+      answer.status === 'waiting' || answer.status === 'running'
+        ? { id: answer.id, from, dryRun }
+        : undefined;
+    shownState = JSON.stringify([answer.status, answer.runs.map((each) => [each.id, each.status])]);
+    replace(
+      result,
+      h(
+        'div',
+        {
+          class: 'scenario-answer',
+          dataset: {
+            stopped: answer.stopped?.reason ?? 'none',
+            status: answer.status,
+            scenarioRun: answer.id,
+          },
+        },
+        h(
+          'p',
+          { class: 'muted' },
+          dryRun ? 'Dry run' : 'Run',
+          from > 1 ? ` from step ${from}` : '',
+          `: ${answer.runs.length} step${answer.runs.length === 1 ? '' : 's'}`,
+          answer.runs.some((each) => FAILED.has(each.status)) ? ', one failed' : '',
+        ),
+        h('ol', { class: 'scenario-runs' }, answer.runs.map(runItem)),
+        stoppedNote(answer, dryRun),
+      ),
+    );
+  }
+
+  /**
+   * refresh reads again the scenario run shown while it may go on by itself (after an approval, by
+   * another responder perhaps), and draws it when it has moved.
+   */
+  async function refresh() {
+    if (!following || busy) return;
+    const { id, from, dryRun } = following;
+    const record = await api(`/api/v1/scenario-runs/${id}`);
+    if (following?.id !== id) return;
+    const stopped =
+      record.status === 'waiting'
+        ? { step: record.nextStep, reason: 'waiting', resumeFrom: record.nextStep + 1 }
+        : record.status === 'failed' || record.status === 'interrupted'
+          ? { step: record.nextStep, reason: 'failed', resumeFrom: record.nextStep }
+          : undefined;
+    const answer = { ...record, ...(stopped ? { stopped } : {}) };
+    const state = JSON.stringify([answer.status, answer.runs.map((each) => [each.id, each.status])]);
+    if (state !== shownState) show(answer, from, dryRun);
+  }
+
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     send(1, false);
   });
   dry.addEventListener('click', () => send(1, true));
 
-  return { node: h('div', { class: 'scenario-runner' }, open, form) };
+  return { node: h('div', { class: 'scenario-runner' }, open, form), refresh };
 }
