@@ -289,7 +289,8 @@ export class ActionService {
         const waiting = store.scenarioRuns.update(start.id, { status: 'waiting', waitingRun: run.id });
         return answer(waiting, { step: index, reason: 'waiting', resumeFrom: index + 1 });
       }
-      if (FAILED.has(run.status) && step.on_failure !== 'continue') {
+      // A dry run shows every step, the ones that would fail too: nothing ran, so nothing stops it.
+      if (FAILED.has(run.status) && step.on_failure !== 'continue' && !start.dryRun) {
         const failed = store.scenarioRuns.update(start.id, { status: 'failed', finishedAt: now() });
         return answer(failed, { step: index, reason: 'failed', resumeFrom: index });
       }

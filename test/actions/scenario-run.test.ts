@@ -70,6 +70,19 @@ describe('vigie run SCENARIO', () => {
           { id: 'never', run: `touch ${join(dir, 'three')}`, kind: 'shell', risk: 'write' },
         ],
       },
+      {
+        id: 'flush-cache',
+        title: 'Flush the cache',
+        actions: [
+          {
+            id: 'flush',
+            run: 'redis-cli -a $VIGIE_TEST_UNSET_PASSWORD FLUSHDB',
+            kind: 'shell',
+            risk: 'write',
+          },
+          { id: 'warm', run: `touch ${join(dir, 'warm')}`, kind: 'shell', risk: 'write' },
+        ],
+      },
     ]);
     const token = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
     const shell = terminal();
@@ -82,6 +95,23 @@ describe('vigie run SCENARIO', () => {
       shell.text(),
       /step 3 failed; after fixing it, resume with: vigie run worker-stuck --from 3/,
     );
+
+    // A dry run shows every step, past one that would fail (a variable it needs is not set).
+    const dry = terminal();
+    assert.equal(
+      await main(['run', 'flush-cache', '--dry-run', '--json', '--url', vigie.url, '--token', token], dry.io),
+      0,
+    );
+    const shown = JSON.parse(dry.text()) as { runs: { stepId: string; status: string }[]; stopped?: unknown };
+    assert.deepEqual(
+      shown.runs.map((run) => [run.stepId, run.status]),
+      [
+        ['flush', 'failed'],
+        ['warm', 'dry-run'],
+      ],
+    );
+    assert.equal(shown.stopped, undefined);
+    assert.ok(!existsSync(join(dir, 'warm')), 'a dry run runs nothing');
 
     const resumed = terminal();
     const again = await main(
