@@ -545,6 +545,9 @@ function placeholderFields(runbook: RunbookConfig): Field[] {
         step: true,
         params: Object.keys(step.params ?? {}),
       });
+      if (step.workdir !== undefined) {
+        fields.push({ path: [...path, 'workdir'], text: step.workdir, executable: true, step: false });
+      }
     }
   }
   for (const [name, service] of Object.entries(runbook.services ?? {})) {

@@ -26,13 +26,30 @@ export interface StepContext {
   readonly when?: string;
 }
 
+// `cd /srv/app` alone on the first line (or before `&&`), to a plain path: where the rest runs.
+const LEADING_CD = /^cd\s+(\/[\w.\-/]*)\s*(?:\n|&&\s*)/;
+
+/**
+ * workdirOf reads a leading `cd DIR` of a shell or docker step as its working directory, so the step
+ * says where it runs and its command is the command; undefined when the step does not start so.
+ */
+export function workdirOf(run: string): { workdir: string; run: string } | undefined {
+  const found = LEADING_CD.exec(run);
+  const rest = found ? run.slice(found[0].length).trim() : '';
+  if (!found || rest === '') return undefined;
+  return { workdir: found[1]!, run: rest };
+}
+
 /** toStep makes a model step from a code chunk, classifying it. */
 export function toStep(chunk: Chunk, context: StepContext = {}): Step {
   const { kind, risk } = classifyStep(chunk.run, { lang: chunk.lang });
   const when = chunk.when ?? context.when;
+  const kindOf = chunk.prose ? 'manual' : kind;
+  const moved = kindOf === 'shell' || kindOf === 'docker' ? workdirOf(chunk.run) : undefined;
   return {
-    run: chunk.run,
-    kind: chunk.prose ? 'manual' : kind,
+    run: moved?.run ?? chunk.run,
+    ...(moved ? { workdir: moved.workdir } : {}),
+    kind: kindOf,
     risk,
     ...(chunk.description ? { description: chunk.description } : {}),
     ...(when ? { when } : {}),

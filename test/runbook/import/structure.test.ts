@@ -128,6 +128,27 @@ describe('importer structure', () => {
     assert.deepEqual(Object.keys(runbook.checklists!), ['pre-deploy', 'release-day']);
   });
 
+  it('reads a leading cd of a shell step as the directory it runs in', () => {
+    const runbook = read(
+      [
+        '# Ops',
+        '',
+        '## API down',
+        '',
+        '```bash',
+        'cd /srv/shop',
+        'docker compose restart api',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const steps = (runbook.procedures ?? []).flatMap((procedure) => procedure.steps ?? []);
+    const restart = steps.find((step) => step.run.includes('restart api'));
+    assert.ok(restart, JSON.stringify(runbook.procedures));
+    assert.equal(restart.workdir, '/srv/shop');
+    assert.equal(restart.run, 'docker compose restart api');
+  });
+
   it('links a checklist item to the check that watches it, with the time it must hold', () => {
     const runbook = read(
       [
