@@ -83,6 +83,11 @@ export interface ActionContext {
   readonly allowShell: boolean;
   readonly now: () => number;
   readonly mask: (text: string) => string;
+  /**
+   * Hears of a run that waits for a second person's approval (when it is asked, and again when an
+   * approval lapsed), so the people paged for its incident are told.
+   */
+  readonly onApprovalNeeded?: (run: ActionRun) => void;
   /** Receives a running step's output as it is printed (masked), for the live view. */
   readonly onOutput?: (run: ActionRun, text: string) => void;
   readonly log?: Log;
@@ -394,14 +399,16 @@ export class ActionService {
       dryRun: run.dryRun,
     });
     if (!decision.allowed) {
-      return store.transaction(() => {
-        const waiting = store.updateActionRun(run.id, { status: 'waiting', reasons: decision.reasons });
+      const waiting = store.transaction(() => {
+        const updated = store.updateActionRun(run.id, { status: 'waiting', reasons: decision.reasons });
         this.timeline(
-          waiting,
-          `${run.requestedBy} asked to run ${describe(waiting)} (${run.risk}): ${decision.reasons.join('; ')}`,
+          updated,
+          `${run.requestedBy} asked to run ${describe(updated)} (${run.risk}): ${decision.reasons.join('; ')}`,
         );
-        return waiting;
+        return updated;
       });
+      if (decision.needs.includes('approval')) this.context.onApprovalNeeded?.(waiting);
+      return waiting;
     }
     store.updateActionRun(run.id, {
       status: 'running',

@@ -225,6 +225,15 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     now: () => clock.now(),
     mask,
     log,
+    onApprovalNeeded: (run) => {
+      if (run.incidentId === undefined) return;
+      pipeline.service.askApproval(
+        run.incidentId,
+        `${run.requestedBy} asks to run ${run.scenario} step ${run.stepId ?? run.stepIndex} (${run.risk}): ${run.run}. ` +
+          `Another responder approves it on the incident page, or with: vigie approve ${run.id}`,
+      );
+      pipeline.wake();
+    },
     onOutput: (run, text) =>
       hub.publish('output', {
         run: run.id,

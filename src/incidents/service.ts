@@ -453,8 +453,21 @@ export class IncidentService {
     }
   }
 
+  /**
+   * askApproval tells every person and channel already paged for an incident that a step of it waits
+   * for a second responder's approval, in `text` (who asks, what, how to approve).
+   */
+  askApproval(id: string, text: string): void {
+    const { store, now } = this.context;
+    store.transaction(() => {
+      const incident = this.require(id);
+      if (incident.status === 'resolved') return;
+      this.tellPaged(incident, 'approval-needed', now(), this.context.mask(text));
+    });
+  }
+
   /** tellPaged tells every person and channel already paged for this incident what just happened. */
-  private tellPaged(incident: Incident, event: NotificationEvent, at: number): void {
+  private tellPaged(incident: Incident, event: NotificationEvent, at: number, summary?: string): void {
     const sent = new Map<string, Delivery>();
     for (const row of this.context.store.outbox({ incidentId: incident.id })) {
       const payload = row.payload as Notification;
@@ -465,7 +478,7 @@ export class IncidentService {
       sent.set(`${row.channel}\u0000${row.recipient ?? ''}`, delivery);
     }
     if (sent.size === 0) return;
-    const message = this.message(incident, event, at);
+    const message = { ...this.message(incident, event, at), ...(summary === undefined ? {} : { summary }) };
     for (const delivery of sent.values())
       this.send(incident, delivery, message, `${incident.id}:${event}@${at}`);
   }

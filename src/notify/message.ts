@@ -11,6 +11,7 @@ export const NOTIFICATION_EVENTS = [
   'resolved',
   'reopened',
   'ack-timeout',
+  'approval-needed',
   'test',
 ] as const;
 /** NotificationEvent is why a notification is sent. */
@@ -63,6 +64,7 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   resolved: 'resolved',
   reopened: 'reopened',
   'ack-timeout': 'not acknowledged in time',
+  'approval-needed': "a step waits for a second responder's approval",
   test: 'test notification',
 };
 
