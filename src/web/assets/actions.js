@@ -5,7 +5,7 @@
  * who approved, and an Approve button on another responder's waiting run. The server's risk gate
  * decides; the page only says what it will ask for.
  */
-import { api, mayRespond } from './api.js';
+import { api, mayRespond, rereader } from './api.js';
 import { formatTime, h, problem, replace, riskBadge, statusBadge, timeAgo } from './dom.js';
 import { renderOutcome, scenarioSteps } from './scenario.js';
 
@@ -332,30 +332,14 @@ export function createActions({ incidentId, scenario, me }) {
     }
   }
 
-  let reading;
-  let again = false;
-  /** refresh reads the incident's runs again; calls made while one reads are folded into one more read. */
-  async function refresh() {
-    if (reading) {
-      again = true;
-      return reading;
-    }
-    reading = (async () => {
-      try {
-        do {
-          again = false;
-          const answer = await api(runsPath);
-          for (const run of answer.runs) upsert(run);
-          replace(runsMessage);
-        } while (again);
-      } catch (error) {
-        if (error?.status !== 401) replace(runsMessage, problem(error));
-      } finally {
-        reading = undefined;
-      }
-    })();
-    return reading;
-  }
+  /** refresh reads the incident's runs again. */
+  const refresh = rereader(
+    () => api(runsPath),
+    (answer) => {
+      for (const run of answer.runs) upsert(run);
+    },
+    runsMessage,
+  );
 
   /** output shows a running step's output under it as it is printed (the final answer replaces it). */
   function output(chunk) {

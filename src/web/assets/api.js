@@ -2,6 +2,7 @@
  * The dashboard's side of the JSON API: requests with the session cookie (and the CSRF token on every
  * change), the signed-in user, and live updates over Server-Sent Events with a poll when the stream fails.
  */
+import { problem, replace } from './dom.js';
 
 /** ApiError is an error answer of the API: `{ error: { code, message, fix } }`. */
 export class ApiError extends Error {
@@ -152,5 +153,35 @@ export function live(handlers, refresh) {
       stopPolling();
       source?.close();
     },
+  };
+}
+
+/**
+ * rereader gives a `refresh` that reads with `read` and draws the answer with `draw`; calls made while
+ * one reads are folded into one more read, and a failure (but a lapsed session, which sends the page
+ * to sign in) is shown in `message`.
+ */
+export function rereader(read, draw, message) {
+  let reading;
+  let again = false;
+  return function refresh() {
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      try {
+        do {
+          again = false;
+          draw(await read());
+          replace(message);
+        } while (again);
+      } catch (error) {
+        if (error?.status !== 401) replace(message, problem(error));
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
   };
 }

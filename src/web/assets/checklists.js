@@ -4,7 +4,7 @@
  * it must hold, since when it has held), and a responder's Tick or Untick with an optional note. The
  * tracker decides; an item ticked by its check is ticked by `vigie`.
  */
-import { api, mayRespond } from './api.js';
+import { api, mayRespond, rereader } from './api.js';
 import { formatDuration, formatTime, h, problem, refreshTimes, replace, timeAgo } from './dom.js';
 
 const itemState = (item) =>
@@ -176,29 +176,8 @@ export function createChecklists({ me, load, empty, idPrefix = 'checklist' }) {
     refreshTimes(root);
   }
 
-  let reading;
-  let again = false;
-  /** refresh reads the lists again; calls made while one reads are folded into one more read. */
-  async function refresh() {
-    if (reading) {
-      again = true;
-      return reading;
-    }
-    reading = (async () => {
-      try {
-        do {
-          again = false;
-          show(await load());
-          replace(message);
-        } while (again);
-      } catch (error) {
-        if (error?.status !== 401) replace(message, problem(error));
-      } finally {
-        reading = undefined;
-      }
-    })();
-    return reading;
-  }
+  /** refresh reads the lists again. */
+  const refresh = rereader(load, show, message);
 
   const waitsForCheck = () =>
     latest.some((list) => list.items.some((item) => item.checkId !== undefined && item.doneAt === undefined));
