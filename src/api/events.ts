@@ -9,8 +9,11 @@ import type { CheckBoard } from '../engine/board.ts';
 import type { Clock } from '../engine/scheduler.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 
-/** EventName is the kind of a live change; `output` is a running step's output as it is printed. */
-export type EventName = 'check' | 'incident' | 'timeline' | 'output';
+/**
+ * EventName is the kind of a live change; `output` is a running step's output as it is printed;
+ * `maintenance`, `deploy` and `checklist` say that a run, a deploy or a tracked list changed.
+ */
+export type EventName = 'check' | 'incident' | 'timeline' | 'output' | 'maintenance' | 'deploy' | 'checklist';
 
 // The store is read four times a second: a change reaches the browser in a quarter second.
 const POLL_MS = 250;

@@ -24,6 +24,8 @@ export interface DeployOptions {
   readonly pipeline: Pick<Pipeline, 'addWindow' | 'endWindow'>;
   readonly clock: Clock;
   readonly mask: (text: string) => string;
+  /** Hears of a deploy started or finished, for the live view. */
+  readonly onChange?: (deploy: Deploy) => void;
 }
 
 /** DeployStart is a request to start a deploy. */
@@ -100,6 +102,7 @@ export class DeployService {
         },
       });
       tracker.attach({ kind: 'deploy', id: String(deploy.id) }, 'pre-deploy', actor);
+      this.options.onChange?.(deploy);
       return { deploy, window: window.window, checklists: this.checklistsOf(deploy) };
     });
   }
@@ -129,6 +132,7 @@ export class DeployService {
       });
       if (deploy.windowId !== undefined) pipeline.endWindow(deploy.windowId);
       tracker.attach({ kind: 'deploy', id: String(id) }, 'post-deploy', actor);
+      this.options.onChange?.(deploy);
       return this.view(deploy);
     });
   }

@@ -55,6 +55,8 @@ export interface TrackerOptions {
   readonly clock: Clock;
   readonly mask: (text: string) => string;
   readonly log?: Log;
+  /** Hears of a list attached or an item ticked, untouched or holding, for the live view. */
+  readonly onChange?: (checklist: Pick<TrackedChecklist, 'id' | 'subjectKind' | 'subjectId'>) => void;
 }
 
 /** Subject is what a tracked checklist belongs to. */
@@ -323,6 +325,7 @@ export class ChecklistTracker {
         ...entry.detail,
       },
     });
+    this.options.onChange?.(checklist);
   }
 
   /** reindex reads the unticked check items from the store, which stays the one truth. */

@@ -146,7 +146,17 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     diagnose: createDiagnose({ runbook, env: options.env, secrets, settings: runbook.incidents ?? {} }),
   });
   const alerting = rules.start(pipeline, incidents, clock);
-  const checklists = new ChecklistTracker({ runbook, store: incidents, clock, mask, log });
+  // The hub exists once the engine runs; until then a change has nobody to tell.
+  let tell: EventHub | undefined;
+  const checklists = new ChecklistTracker({
+    runbook,
+    store: incidents,
+    clock,
+    mask,
+    log,
+    onChange: (list) =>
+      tell?.publish('checklist', { id: list.id, subjectKind: list.subjectKind, subjectId: list.subjectId }),
+  });
   const lastRuns = new Map(
     [...(await observations.latest())].map(([id, observation]) => [id, observation.at]),
   );
@@ -182,6 +192,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
   const liveBoard = board;
   metrics = createMetrics({ board: liveBoard, store: incidents, scheduler: () => engine.stats() });
   const hub = new EventHub(incidents, liveBoard, clock);
+  tell = hub;
   hub.start();
   let refreshing = true;
   const refresh = async (): Promise<void> => {
@@ -255,6 +266,7 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     clock,
     mask,
     log,
+    onRun: (run) => hub.publish('maintenance', { id: run.id, task: run.task, status: run.status }),
   });
   maintenance.start();
   const api = await buildApi({
@@ -279,7 +291,14 @@ export async function startVigie(options: VigieOptions): Promise<Vigie> {
     log,
     maintenance,
     checklists,
-    deploys: new DeployService({ store: incidents, tracker: checklists, pipeline, clock, mask }),
+    deploys: new DeployService({
+      store: incidents,
+      tracker: checklists,
+      pipeline,
+      clock,
+      mask,
+      onChange: (deploy) => hub.publish('deploy', { id: deploy.id, status: deploy.status }),
+    }),
   });
   const address = await api.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   return {

@@ -41,6 +41,8 @@ export interface MaintenanceContext {
   readonly clock: Clock;
   readonly mask: (text: string) => string;
   readonly log?: MaintenanceLog;
+  /** Hears of a run as it starts, as each step ends and as it ends, for the live view. */
+  readonly onRun?: (run: MaintenanceRun) => void;
 }
 
 /** ACTOR is who Vigie's own runs are recorded as. */
@@ -98,6 +100,7 @@ export function startRun(
   }
   const windowId = openWindow(context, task, claimed);
   const started = windowId === undefined ? claimed : store.maintenance.update(claimed.id, { windowId });
+  context.onRun?.(started);
   const done = runSteps(context, task, started, signal, decision.approvedBy).catch((error: unknown) => {
     try {
       return finish(context, task, started, {
@@ -217,7 +220,8 @@ async function runSteps(
           ? refusedStep(step, 'Vigie was stopping: the step did not start', clock.now())
           : await runStep(context, step, signal);
     records.push({ step: name, ...outcome });
-    store.maintenance.update(run.id, { steps: records });
+    const recorded = store.maintenance.update(run.id, { steps: records });
+    context.onRun?.(recorded);
     if (outcome.status === 'skipped') leftToPeople.push(`step ${name} (${outcome.reason ?? step.kind})`);
     if (!FAILED.has(outcome.status)) continue;
     const why = `step ${name} (${step.kind}) ${outcome.status}: ${stepError(outcome)}`;
@@ -337,6 +341,7 @@ function finish(
     steps: end.steps,
     ...(end.error === undefined ? {} : { error: mask(end.error) }),
   });
+  context.onRun?.(ended);
   store.appendAudit({
     at: now,
     actor: ACTOR,
@@ -426,6 +431,7 @@ export function recordMissed(
   );
   const latest = missed.at(-1);
   if (latest === undefined) return missed;
+  context.onRun?.(latest);
   const earlier = missed.length - 1;
   const also = [
     ...(earlier > 0 ? [`${earlier} earlier run(s) missed too`] : []),

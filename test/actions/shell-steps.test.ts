@@ -12,6 +12,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { openEvents } from '../support/api.ts';
 import { waitFor } from '../support/receivers.ts';
 
 const SECRET = 'pg-pass-7d1f0c2e';
@@ -79,29 +80,27 @@ describe('shell steps', () => {
     assert.match(nowhere.outcome.error ?? '', /workdir .*missing is not a directory here/);
 
     // The live stream, as the incident page reads it.
-    const events = await request(`${vigie.url}/api/v1/events`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    let received = '';
-    events.body.on('data', (chunk: Buffer) => {
-      received += chunk.toString('utf8');
-    });
-    t.after(() => events.body.destroy());
+    const live = await openEvents(vigie.url, token);
+    t.after(() => live.close());
+    const outputs = () =>
+      live.events
+        .filter((event) => event.name === 'output')
+        .map((event) => event.data as { scenario: string; stepIndex: number; text: string });
     let answered = false;
     const slow = run('slow').then((answer) => {
       answered = true;
       return answer;
     });
-    await waitFor(() => /event: output\ndata: .*"text":"first\\n"/.test(received), 5000);
+    await waitFor(() => outputs().some((output) => output.text === 'first\n'), 5000);
     assert.equal(answered, false, 'the first line arrived while the step still ran');
     const done = await slow;
     assert.equal(done.status, 'ok');
     assert.equal(done.outcome.output, 'first\nsecond\n');
-    await waitFor(() => /"text":"second\\n"/.test(received), 5000);
-    const first = /event: output\ndata: (.*)\n/.exec(received);
-    assert.deepEqual((({ scenario, stepIndex }) => ({ scenario, stepIndex }))(JSON.parse(first![1]!)), {
-      scenario: 'backup',
-      stepIndex: 3,
-    });
+    await waitFor(() => outputs().some((output) => output.text === 'second\n'), 5000);
+    const [first] = outputs();
+    assert.deepEqual(
+      { scenario: first!.scenario, stepIndex: first!.stepIndex },
+      { scenario: 'backup', stepIndex: 3 },
+    );
   });
 });

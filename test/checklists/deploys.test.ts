@@ -16,7 +16,7 @@ import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import type { TrackedChecklist, TrackedItem } from '../../src/store/checklists.ts';
 import { scratchDir } from '../store/support.ts';
-import { callApi } from '../support/api.ts';
+import { callApi, openEvents } from '../support/api.ts';
 import { FakeClock } from '../support/clock.ts';
 import { waitFor } from '../support/receivers.ts';
 
@@ -115,6 +115,8 @@ describe('deploys and checklists', () => {
   it('tracks a deploy: window, pre-deploy list ticked by hand, post-deploy check item ticked by its check', async (t) => {
     const target = await startTarget(t);
     const { clock, vigie, alice, root, api, runCheck } = await start(t, target.url);
+    const live = await openEvents(vigie.url, alice);
+    t.after(() => live.close());
 
     const started = await api<DeployAnswer>(alice, 'POST', '/api/v1/deploys', {
       title: 'v2.3.0',
@@ -177,6 +179,19 @@ describe('deploys and checklists', () => {
     assert.equal(finished.status, 200, JSON.stringify(finished.body));
     assert.equal(finished.body.deploy.status, 'finished');
     assert.equal(finished.body.deploy.finishedBy, 'alice');
+    // The operations page hears of the deploy and of its lists without polling.
+    const heard = (name: string) =>
+      live.events.filter((event) => event.name === name).map((event) => event.data);
+    await waitFor(() => heard('deploy').length === 2);
+    assert.deepEqual(heard('deploy'), [
+      { id: deploy.id, status: 'running' },
+      { id: deploy.id, status: 'finished' },
+    ]);
+    assert.ok(
+      heard('checklist').some(
+        (list) => (list as { subjectKind: string; subjectId: string }).subjectId === String(deploy.id),
+      ),
+    );
     assert.equal(
       vigie.incidents.windows().find((window) => window.id === deploy.windowId)?.endsAt,
       clock.now(),

@@ -10,7 +10,8 @@ import { setTimeout as pause } from 'node:timers/promises';
 import { createToken } from '../../src/api/tokens.ts';
 import { startVigie, type Vigie } from '../../src/engine/runtime.ts';
 import { scratchDir } from '../store/support.ts';
-import { callApi } from '../support/api.ts';
+import { callApi, openEvents } from '../support/api.ts';
+import { waitFor } from '../support/receivers.ts';
 import { runbookOf } from './harness.ts';
 
 const SECRET = 'bkp-s3cret-77a1';
@@ -67,6 +68,8 @@ maintenance:
     const viewer = createToken(vigie.incidents, 'viewer', 'watcher', Date.now()).secret;
     const responder = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
 
+    const live = await openEvents(vigie.url, viewer);
+    t.after(() => live.close());
     const listed = await call(vigie, viewer, 'GET', '/api/v1/maintenance');
     assert.equal(listed.status, 200);
     const task = listed.json.tasks[0]!;
@@ -105,6 +108,15 @@ maintenance:
     }
     assert.equal(run.status, 'ok', run.error);
     assert.match(run.steps[0]?.output ?? '', /exporting with \*+/);
+    // The operations page hears of the run as it goes, without polling.
+    const heard = () =>
+      live.events
+        .filter((event) => event.name === 'maintenance')
+        .map((event) => event.data as { id: number; task: string; status: string })
+        .filter((event) => event.id === run.id)
+        .map((event) => `${event.task} ${event.status}`);
+    await waitFor(() => heard().includes('nightly ok'));
+    assert.equal(heard()[0], 'nightly running');
 
     const waited = await call(vigie, responder, 'POST', '/api/v1/maintenance/nightly/run', { wait: true });
     assert.equal(waited.json.run.status, 'ok');

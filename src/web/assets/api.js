@@ -135,7 +135,7 @@ export function live(handlers, refresh) {
         show('polling', 'reconnecting…');
       }
     });
-    for (const name of ['check', 'incident', 'timeline', 'output']) {
+    for (const name of ['check', 'incident', 'timeline', 'output', 'maintenance', 'deploy', 'checklist']) {
       source.addEventListener(name, (event) => {
         let data;
         try {

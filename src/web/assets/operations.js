@@ -6,7 +6,7 @@
  * Nothing here arrives on the event stream: the page reads again every few seconds, and every second
  * while a maintenance run is under way.
  */
-import { api, mayRespond, session, showUser } from './api.js';
+import { api, live, mayRespond, session, showUser } from './api.js';
 import { createChecklists } from './checklists.js';
 import {
   formatDuration,
@@ -533,7 +533,24 @@ async function start() {
   main.dataset.ready = 'true';
   if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
   schedule();
+  // A run, a deploy or a deploy's list that changes is read at once; the timer stays as a fallback.
+  const soon = (deploys) => {
+    if (deploys) lastDeploys = 0;
+    clearTimeout(timer);
+    timer = setTimeout(tick, LIVE_DELAY_MS);
+  };
+  live(
+    {
+      maintenance: () => soon(false),
+      deploy: () => soon(true),
+      checklist: (list) => list.subjectKind === 'deploy' && soon(true),
+    },
+    () => Promise.resolve(),
+  );
 }
+
+/** LIVE_DELAY_MS gathers the changes of one moment (a run's steps, its end) into one read. */
+const LIVE_DELAY_MS = 100;
 
 start().catch((error) => {
   if (error?.status === 401) return;
