@@ -13,6 +13,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { FakeClock } from '../support/clock.ts';
 
 interface RunAnswer {
@@ -53,20 +54,11 @@ describe('approval expiry', () => {
     const token = (name: string, role: 'responder' | 'admin' = 'responder') =>
       createToken(vigie.incidents, role, name, Date.now()).secret;
     const [alice, bob, carol, admin] = [token('alice'), token('bob'), token('carol'), token('root', 'admin')];
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'disk',
-          status: 'firing',
-          name: 'DiskFull',
-          labels: {},
-          annotations: {},
-          startsAt: clock.now(),
-          scenario: 'disk-full',
-        },
-      ],
-      truncatedAlerts: 0,
+    fireAlert(vigie.pipeline, {
+      name: 'DiskFull',
+      fingerprint: 'disk',
+      at: clock.now(),
+      scenario: 'disk-full',
     });
     const incident = vigie.incidents.incidents()[0]!.id;
     const post = async (who: string, path: string, body: unknown = {}) => {

@@ -9,6 +9,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { callApi } from '../support/api.ts';
 import { startWebhookReceiver, waitFor } from '../support/receivers.ts';
 
@@ -49,20 +50,11 @@ describe('approval notices', () => {
       port: 0,
     });
     t.after(() => vigie.stop());
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'queue',
-          status: 'firing',
-          name: 'QueueFull',
-          labels: {},
-          annotations: {},
-          startsAt: Date.now(),
-          scenario: 'queue-full',
-        },
-      ],
-      truncatedAlerts: 0,
+    fireAlert(vigie.pipeline, {
+      name: 'QueueFull',
+      fingerprint: 'queue',
+      at: Date.now(),
+      scenario: 'queue-full',
     });
     const incident = vigie.incidents.incidents()[0]!.id;
     const events = () => hook.received.map((request) => request.body as Delivered);

@@ -16,6 +16,7 @@ import { main } from '../../src/cli/main.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { freshDatabase } from '../support/services.ts';
 
 const TENANT = '3f0c8a52-9d7e-4c1a-b0a4-6f1e2d3c4b5a';
@@ -75,20 +76,11 @@ describe('guarded actions', () => {
     const alice = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
     const bob = createToken(vigie.incidents, 'responder', 'bob', Date.now()).secret;
     const admin = createToken(vigie.incidents, 'admin', 'root', Date.now()).secret;
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'q',
-          status: 'firing',
-          name: 'QueueStuck',
-          labels: {},
-          annotations: {},
-          startsAt: Date.now(),
-          scenario: 'queue-stuck',
-        },
-      ],
-      truncatedAlerts: 0,
+    fireAlert(vigie.pipeline, {
+      name: 'QueueStuck',
+      fingerprint: 'q',
+      at: Date.now(),
+      scenario: 'queue-stuck',
     });
     const incident = vigie.incidents.incidents()[0]!.id;
     const post = async (token: string, path: string, body: unknown) => {

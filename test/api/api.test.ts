@@ -14,6 +14,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { startVigie, type Vigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 
 const SECRET = 'sup3r-s3cret-p4ssw0rd';
 const HOOK_KEY = 'hmac-signing-k3y-9931';
@@ -191,20 +192,7 @@ describe('API', () => {
     const { vigie } = await start(t);
     const viewer = createToken(vigie.incidents, 'viewer', 'watcher', Date.now()).secret;
     const responder = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'f',
-          status: 'firing',
-          name: 'DiskFull',
-          labels: {},
-          annotations: {},
-          startsAt: Date.now(),
-        },
-      ],
-      truncatedAlerts: 0,
-    });
+    fireAlert(vigie.pipeline, { name: 'DiskFull', fingerprint: 'f', at: Date.now() });
     const id = vigie.incidents.incidents()[0]!.id;
     assert.equal((await call(vigie, 'GET', '/api/v1/incidents')).status, 401);
     assert.equal((await call(vigie, 'GET', '/api/v1/incidents', { token: 'vgt_forged' })).status, 401);

@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { FakeClock } from '../support/clock.ts';
 
 function capture() {
@@ -98,20 +99,7 @@ describe('vigie deploy and vigie checklist', () => {
       /\n1\s+finished\s+2026-11-25T14:00:00Z\s+ops\s+2026-11-25T14:00:00Z\s+v2\.4 hotfix/,
     );
 
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'late',
-          status: 'firing',
-          name: 'DiskFull',
-          labels: {},
-          annotations: {},
-          startsAt: clock.now(),
-        },
-      ],
-      truncatedAlerts: 0,
-    });
+    fireAlert(vigie.pipeline, { name: 'DiskFull', fingerprint: 'late', at: clock.now() });
     // Finishing the deploy ended its window before its 15 minutes: the alert pages at once.
     await clock.advance(1000);
     const incident = vigie.incidents.incidents()[0];

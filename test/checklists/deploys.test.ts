@@ -16,6 +16,7 @@ import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import type { TrackedChecklist, TrackedItem } from '../../src/store/checklists.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { callApi, openEvents } from '../support/api.ts';
 import { FakeClock } from '../support/clock.ts';
 import { waitFor } from '../support/receivers.ts';
@@ -265,20 +266,7 @@ describe('deploys and checklists', () => {
   it('attaches the post-incident list when an incident resolves, and records its ticks in the timeline', async (t) => {
     const target = await startTarget(t);
     const { clock, vigie, alice, root, api } = await start(t, target.url);
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'disk',
-          status: 'firing',
-          name: 'DiskFull',
-          labels: {},
-          annotations: {},
-          startsAt: clock.now(),
-        },
-      ],
-      truncatedAlerts: 0,
-    });
+    fireAlert(vigie.pipeline, { name: 'DiskFull', fingerprint: 'disk', at: clock.now() });
     const incident = vigie.incidents.incidents()[0]!;
     assert.equal(incident.status, 'triggered', 'no deploy window: the alert opens an incident');
     const lists = async () =>

@@ -16,6 +16,7 @@ import { createToken } from '../../src/api/tokens.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { DESKTOP, launchBrowser, PHONE, screenshot, watchPage } from '../support/browser.ts';
 import { freshDatabase } from '../support/services.ts';
 
@@ -103,20 +104,11 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
   });
   const alice = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
   const bob = createToken(vigie.incidents, 'responder', 'bob', Date.now()).secret;
-  vigie.pipeline.ingest({
-    alerts: [
-      {
-        source: 'webhook',
-        fingerprint: 'queue',
-        status: 'firing',
-        name: 'QueueStuck',
-        labels: {},
-        annotations: {},
-        startsAt: Date.now(),
-        scenario: 'queue-stuck',
-      },
-    ],
-    truncatedAlerts: 0,
+  fireAlert(vigie.pipeline, {
+    name: 'QueueStuck',
+    fingerprint: 'queue',
+    at: Date.now(),
+    scenario: 'queue-stuck',
   });
   const incident = vigie.incidents.incidents()[0]!.id;
   const path = `/incidents/${incident}`;

@@ -22,6 +22,7 @@ import { startVigie, type Vigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import type { TrackedChecklist } from '../../src/store/checklists.ts';
 import { scratchDir } from '../store/support.ts';
+import { fireAlert } from '../support/alerts.ts';
 import { callApi } from '../support/api.ts';
 import { DESKTOP, launchBrowser, PHONE, screenshot, watchPage } from '../support/browser.ts';
 
@@ -352,20 +353,11 @@ describe('operations and incident pages in Chromium', () => {
     const alice = createToken(vigie.incidents, 'responder', 'alice', Date.now()).secret;
     const bob = createToken(vigie.incidents, 'responder', 'bob', Date.now()).secret;
     const api = apiOf(vigie, alice);
-    vigie.pipeline.ingest({
-      alerts: [
-        {
-          source: 'webhook',
-          fingerprint: 'queue',
-          status: 'firing',
-          name: 'QueueStuck',
-          labels: {},
-          annotations: {},
-          startsAt: Date.now(),
-          scenario: 'queue-stuck',
-        },
-      ],
-      truncatedAlerts: 0,
+    fireAlert(vigie.pipeline, {
+      name: 'QueueStuck',
+      fingerprint: 'queue',
+      at: Date.now(),
+      scenario: 'queue-stuck',
     });
     const incident = vigie.incidents.incidents()[0]!.id;
     const path = `/incidents/${incident}`;
