@@ -77,3 +77,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** PATIENCE is how long a browser test waits for what a page shows (generous: never a fixed sleep). */
+export const PATIENCE = 20_000;
+
+/** signInAt opens `path`, signs in with `token` on the login page it is sent to, and waits for `path` to be ready. */
+export async function signInAt(page: Page, path: string, token: string): Promise<void> {
+  await page.goto(path);
+  await page.waitForURL((url) => url.pathname === '/login', { timeout: PATIENCE });
+  await page.fill('#token', token);
+  await page.click('#signin button[type=submit]');
+  await page.waitForURL((url) => url.pathname === path, { timeout: PATIENCE });
+  await page.waitForSelector('main[data-ready="true"]', { timeout: PATIENCE });
+}
+
+/** textOf gives the visible text of the first element matching `selector`, once it is there. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright handle; the text as shown is the point.
+  return (await page.waitForSelector(selector, { timeout: PATIENCE })).innerText();
+}

@@ -11,17 +11,24 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createToken } from '../../src/api/tokens.ts';
 import { startVigie } from '../../src/engine/runtime.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 import { scratchDir } from '../store/support.ts';
 import { fireAlert } from '../support/alerts.ts';
-import { DESKTOP, launchBrowser, PHONE, screenshot, watchPage } from '../support/browser.ts';
+import {
+  DESKTOP,
+  launchBrowser,
+  PATIENCE,
+  PHONE,
+  screenshot,
+  signInAt,
+  textOf,
+  watchPage,
+} from '../support/browser.ts';
 import { freshDatabase } from '../support/services.ts';
 
-/** Generous: the browser waits for what the page shows, never for a fixed time. */
-const PATIENCE = 20_000;
 const TENANT = '3f0c8a52-9d7e-4c1a-b0a4-6f1e2d3c4b5a';
 const OTHER = '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
@@ -60,21 +67,6 @@ function runbookFor(databaseUrl: string) {
       },
     ],
   });
-}
-
-async function signIn(page: Page, path: string, token: string): Promise<void> {
-  await page.goto(path);
-  await page.waitForURL((url) => url.pathname === '/login', { timeout: PATIENCE });
-  await page.fill('#token', token);
-  await page.click('#signin button[type=submit]');
-  await page.waitForURL((url) => url.pathname === path, { timeout: PATIENCE });
-  await page.waitForSelector('main[data-ready="true"]', { timeout: PATIENCE });
-}
-
-/** text gives the visible text of the first element matching `selector`, once it is there. */
-async function text(page: Page, selector: string): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright handle; the text as shown is the point.
-  return (await page.waitForSelector(selector, { timeout: PATIENCE })).innerText();
 }
 
 it('runs, guards and approves scenario steps from the incident page in Chromium', async (t) => {
@@ -116,7 +108,7 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
   const aliceContext = await browser.newContext({ baseURL: vigie.url, viewport: DESKTOP });
   const page = await aliceContext.newPage();
   const problems = watchPage(page, [/status of 401/]);
-  await signIn(page, path, alice);
+  await signInAt(page, path, alice);
   let purgeRun = '';
 
   await t.test('each step gets Run and Dry run, numbered as the actions API counts', async () => {
@@ -130,33 +122,33 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
         `Dry run on ${number}`,
       );
     }
-    assert.match(await text(page, '#scenario [data-step="4"] .command'), /SELECT count\(\*\)/);
+    assert.match(await textOf(page, '#scenario [data-step="4"] .command'), /SELECT count\(\*\)/);
     assert.equal(
       await page.getAttribute('#scenario [data-step="3"] input[data-param="TENANT"]', 'placeholder'),
       'Tenant whose jobs are dropped',
     );
-    assert.match(await text(page, '#scenario [data-step="2"] .step-run'), /Type flush-cache to confirm/);
-    assert.match(await text(page, '#runs'), /No step has been run/);
+    assert.match(await textOf(page, '#scenario [data-step="2"] .step-run'), /Type flush-cache to confirm/);
+    assert.match(await textOf(page, '#runs'), /No step has been run/);
   });
 
   await t.test('a write step runs on request and its output shows under it', async () => {
     await page.click('#scenario [data-step="1"] button[data-action="run"]');
     const result = '#scenario [data-step="1"] .step-result';
     await page.waitForSelector(`${result} .badge[data-status="ok"]`, { timeout: PATIENCE });
-    const terminal = await text(page, `${result} .terminal`);
+    const terminal = await textOf(page, `${result} .terminal`);
     assert.match(terminal, /^\$ echo restarted\nrestarted/, terminal);
     await page.waitForSelector('#runs-list .run[data-status="ok"]', { timeout: PATIENCE });
-    assert.match(await text(page, '#runs-list .run'), /restart-worker[\s\S]*Asked by alice/);
+    assert.match(await textOf(page, '#runs-list .run'), /restart-worker[\s\S]*Asked by alice/);
   });
 
   await t.test('a dangerous step runs only once its confirmation is typed', async () => {
     const step = '#scenario [data-step="2"]';
     await page.click(`${step} button[data-action="run"]`);
-    assert.match(await text(page, `${step} .step-result .problem`), /Type flush-cache to run/);
+    assert.match(await textOf(page, `${step} .step-result .problem`), /Type flush-cache to run/);
     await page.fill(`${step} input[data-confirm]`, 'flush-cache');
     await page.click(`${step} button[data-action="run"]`);
     await page.waitForSelector(`${step} .step-result .badge[data-status="ok"]`, { timeout: PATIENCE });
-    assert.match(await text(page, `${step} .step-result .terminal`), /flushed/);
+    assert.match(await textOf(page, `${step} .step-result .terminal`), /flushed/);
   });
 
   await t.test(
@@ -164,11 +156,11 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
     async () => {
       const step = '#scenario [data-step="3"]';
       await page.click(`${step} button[data-action="dry"]`);
-      assert.match(await text(page, `${step} .step-result .problem`), /Give TENANT/);
+      assert.match(await textOf(page, `${step} .step-result .problem`), /Give TENANT/);
       await page.fill(`${step} input[data-param="TENANT"]`, TENANT);
       await page.click(`${step} button[data-action="dry"]`);
       await page.waitForSelector(`${step} .step-result .badge[data-status="dry-run"]`, { timeout: PATIENCE });
-      assert.match(await text(page, `${step} .step-result .terminal`), /would delete 42 rows/);
+      assert.match(await textOf(page, `${step} .step-result .terminal`), /would delete 42 rows/);
       assert.equal(await count(TENANT), 42);
     },
   );
@@ -179,17 +171,17 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
       const step = '#scenario [data-step="3"]';
       await page.click(`${step} button[data-action="run"]`);
       await page.waitForSelector(`${step} .step-result .badge[data-status="waiting"]`, { timeout: PATIENCE });
-      const result = await text(page, `${step} .step-result`);
+      const result = await textOf(page, `${step} .step-result`);
       assert.match(result, /waiting for a second responder/);
       assert.match(result, /second person must approve/);
       const run = await page.waitForSelector('#runs-list .run[data-status="waiting"]', { timeout: PATIENCE });
       purgeRun = (await run.getAttribute('data-run'))!;
       const row = `#runs-list .run[data-run="${purgeRun}"]`;
       assert.match(
-        await text(page, row),
+        await textOf(page, row),
         /purge-tenant[\s\S]*Asked by alice[\s\S]*waiting for a second responder/,
       );
-      assert.match(await text(page, row), new RegExp(`TENANT=${TENANT}`));
+      assert.match(await textOf(page, row), new RegExp(`TENANT=${TENANT}`));
       assert.equal(
         await page.locator(`${row} button[data-approve]`).count(),
         0,
@@ -198,7 +190,7 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
       await page.click(`${row} button[data-retry]`);
       await page.waitForSelector(`${row} .retry .message:has-text("Still waiting")`, { timeout: PATIENCE });
       assert.match(
-        await text(page, row),
+        await textOf(page, row),
         /second person must approve/,
         'trying again does not bypass the gate',
       );
@@ -212,18 +204,18 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
     t.after(() => bobContext.close());
     const other = await bobContext.newPage();
     const otherProblems = watchPage(other, [/status of 401/]);
-    await signIn(other, path, bob);
+    await signInAt(other, path, bob);
     const row = `#runs-list .run[data-run="${purgeRun}"]`;
-    assert.match(await text(other, row), /Asked by alice/);
+    assert.match(await textOf(other, row), /Asked by alice/);
     assert.equal(await other.locator(`${row} .waiting`).count(), 0, 'bob is the second responder');
     await screenshot(other, 'incident-actions-approve-phone');
     await other.click(`${row} button[data-approve]`);
     await other.waitForSelector(`${row}[data-status="ok"]`, { timeout: PATIENCE });
-    assert.match(await text(other, `${row} .run-who`), /Asked by alice[\s\S]*approved by bob/);
+    assert.match(await textOf(other, `${row} .run-who`), /Asked by alice[\s\S]*approved by bob/);
     assert.equal(await count(TENANT), 0, 'the tenant jobs deleted in PostgreSQL');
     assert.equal(await count(OTHER), 8, 'no other tenant touched');
     await other.click(`${row} .run-output summary`);
-    assert.match(await text(other, `${row} .run-output .terminal`), /DELETE 42/);
+    assert.match(await textOf(other, `${row} .run-output .terminal`), /DELETE 42/);
     await screenshot(other, 'incident-actions-approved-phone');
     const width = await other.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= PHONE.width, `nothing overflows a phone screen (${width}px)`);
@@ -233,11 +225,11 @@ it('runs, guards and approves scenario steps from the incident page in Chromium'
   await t.test("alice's page follows: the run done, approved by bob, without a reload", async () => {
     const row = `#runs-list .run[data-run="${purgeRun}"]`;
     await page.waitForSelector(`${row}[data-status="ok"]`, { timeout: PATIENCE });
-    assert.match(await text(page, `${row} .run-who`), /approved by bob/);
+    assert.match(await textOf(page, `${row} .run-who`), /approved by bob/);
     const step = '#scenario [data-step="3"]';
     await page.waitForSelector(`${step} .step-result .badge[data-status="ok"]`, { timeout: PATIENCE });
-    assert.match(await text(page, `${step} .step-result .terminal`), /DELETE 42/);
-    assert.match(await text(page, '#timeline-list'), /approved by bob: ok/);
+    assert.match(await textOf(page, `${step} .step-result .terminal`), /DELETE 42/);
+    assert.match(await textOf(page, '#timeline-list'), /approved by bob: ok/);
     await screenshot(page, 'incident-actions');
   });
 

@@ -24,25 +24,16 @@ import type { TrackedChecklist } from '../../src/store/checklists.ts';
 import { scratchDir } from '../store/support.ts';
 import { fireAlert } from '../support/alerts.ts';
 import { callApi } from '../support/api.ts';
-import { DESKTOP, launchBrowser, PHONE, screenshot, watchPage } from '../support/browser.ts';
-
-/** Generous: the browser waits for what the page shows, never for a fixed time. */
-const PATIENCE = 20_000;
-
-async function signIn(page: Page, path: string, token: string): Promise<void> {
-  await page.goto(path);
-  await page.waitForURL((url) => url.pathname === '/login', { timeout: PATIENCE });
-  await page.fill('#token', token);
-  await page.click('#signin button[type=submit]');
-  await page.waitForURL((url) => url.pathname === path, { timeout: PATIENCE });
-  await page.waitForSelector('main[data-ready="true"]', { timeout: PATIENCE });
-}
-
-/** text gives the visible text of the first element matching `selector`, once it is there. */
-async function text(page: Page, selector: string): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright handle; the text as shown is the point.
-  return (await page.waitForSelector(selector, { timeout: PATIENCE })).innerText();
-}
+import {
+  DESKTOP,
+  launchBrowser,
+  PATIENCE,
+  PHONE,
+  screenshot,
+  signInAt,
+  textOf,
+  watchPage,
+} from '../support/browser.ts';
 
 /** fitsPhone says nothing makes a phone screen scroll sideways. */
 async function assertFitsPhone(page: Page): Promise<void> {
@@ -151,12 +142,12 @@ describe('operations and incident pages in Chromium', () => {
     t.after(() => context.close());
     const page = await context.newPage();
     const problems = watchPage(page, [/status of 401/]);
-    await signIn(page, '/operations', alice);
+    await signInAt(page, '/operations', alice);
     let deployId = 0;
 
     await t.test('the header links to the page, marked as the current one', async () => {
       assert.equal(await page.getAttribute('.nav a[aria-current="page"]', 'href'), '/operations');
-      assert.match(await text(page, '#deploys'), /No deploy yet/);
+      assert.match(await textOf(page, '#deploys'), /No deploy yet/);
     });
 
     await t.test('starting a deploy opens its window and shows its pre-deploy list', async () => {
@@ -169,12 +160,12 @@ describe('operations and incident pages in Chromium', () => {
       deployId = Number(await card.getAttribute('data-deploy'));
       const deploy = `#deploys-list .deploy[data-deploy="${deployId}"]`;
       assert.match(
-        await text(page, deploy),
+        await textOf(page, deploy),
         /#\d+ v2\.4 hotfix[\s\S]*Started by alice[\s\S]*Alerts quiet until/,
       );
       await page.waitForSelector(`${deploy} .tracked[data-name="pre-deploy"]`, { timeout: PATIENCE });
       assert.match(
-        await text(page, `${deploy} .tracked[data-name="pre-deploy"]`),
+        await textOf(page, `${deploy} .tracked[data-name="pre-deploy"]`),
         /Before deploying[\s\S]*0 of 2 done[\s\S]*Tests pass locally[\s\S]*Migrations tested/,
       );
       const view = await api<DeployView>('GET', `/api/v1/deploys/${deployId}`);
@@ -190,8 +181,8 @@ describe('operations and incident pages in Chromium', () => {
       await page.click(`${list} button[data-tick="1"]`);
       const item = `${list} .tracked-item[data-position="1"][data-done="true"]`;
       await page.waitForSelector(item, { timeout: PATIENCE });
-      assert.match(await text(page, item), /Ticked by alice[\s\S]*412 tests green/);
-      assert.match(await text(page, `${list} .progress`), /1 of 2 done/);
+      assert.match(await textOf(page, item), /Ticked by alice[\s\S]*412 tests green/);
+      assert.match(await textOf(page, `${list} .progress`), /1 of 2 done/);
       const view = await api<DeployView>('GET', `/api/v1/deploys/${deployId}`);
       const ticked = view.checklists[0]!.items[0]!;
       assert.equal(ticked.doneBy, 'alice');
@@ -204,11 +195,11 @@ describe('operations and incident pages in Chromium', () => {
       const deploy = `.deploy[data-deploy="${deployId}"]`;
       await page.click(`${deploy} button[data-finish]`);
       await page.waitForSelector(`${deploy}[data-status="finished"]`, { timeout: PATIENCE });
-      assert.match(await text(page, `${deploy} .deploy-who`), /finished by alice/);
+      assert.match(await textOf(page, `${deploy} .deploy-who`), /finished by alice/);
       assert.equal(await page.locator(`${deploy} button[data-finish]`).count(), 0, 'finished once');
       const post = `${deploy} .tracked[data-name="post-deploy"]`;
       assert.match(
-        await text(page, post),
+        await textOf(page, post),
         /After deploying[\s\S]*\/health returns 200 for 5 minutes[\s\S]*Ticks itself once check api-health has succeeded without a break for 5m/,
       );
       const view = await api<DeployView>('GET', `/api/v1/deploys/${deployId}`);
@@ -230,17 +221,17 @@ describe('operations and incident pages in Chromium', () => {
     await t.test('a maintenance task runs now, writes its file, and shows ok with its output', async () => {
       const task = '#tasks-list .task[data-task="nightly-backup"]';
       assert.match(
-        await text(page, task),
+        await textOf(page, task),
         /Nightly database backup[\s\S]*0 2 \* \* \*[\s\S]*Europe\/Paris[\s\S]*Next due[\s\S]*No run yet/,
       );
       assert.equal(existsSync(join(dir, 'backup.sql')), false);
       await page.click(`${task} button[data-run-now]`);
       const run = `${task} .task-run[data-status="ok"]`;
       await page.waitForSelector(run, { timeout: PATIENCE });
-      assert.match(await text(page, run), /run by alice/);
+      assert.match(await textOf(page, run), /run by alice/);
       await page.waitForSelector(`${task} button[data-run-now]:not([disabled])`, { timeout: PATIENCE });
       await page.click(`${run} details.run-output summary`);
-      const terminal = await text(page, `${run} .run-step-list .terminal`);
+      const terminal = await textOf(page, `${run} .run-step-list .terminal`);
       assert.match(
         terminal,
         /^\$ sh -c 'echo backed up; echo dump-of-shop > backup\.sql'\nbacked up/,
@@ -260,7 +251,7 @@ describe('operations and incident pages in Chromium', () => {
       t.after(() => phone.close());
       const other = await phone.newPage();
       const otherProblems = watchPage(other, [/status of 401/]);
-      await signIn(other, '/operations', viewer);
+      await signInAt(other, '/operations', viewer);
       await other.waitForSelector(`.deploy[data-deploy="${deployId}"] .tracked[data-name="post-deploy"]`, {
         timeout: PATIENCE,
       });
@@ -367,7 +358,7 @@ describe('operations and incident pages in Chromium', () => {
     t.after(() => context.close());
     const page = await context.newPage();
     const problems = watchPage(page, [/status of 401/]);
-    await signIn(page, path, alice);
+    await signInAt(page, path, alice);
     let waitingRun = '';
 
     await t.test('the form asks for each parameter once and each dangerous step’s confirmation', async () => {
@@ -375,21 +366,21 @@ describe('operations and incident pages in Chromium', () => {
       await page.click('#run-scenario');
       await page.waitForSelector('#scenario-run-form', { state: 'visible', timeout: PATIENCE });
       assert.equal(await page.locator('#scenario-run-form input[data-param]').count(), 1, 'QUEUE once');
-      assert.match(await text(page, '#scenario-run-form'), /QUEUE identifier, for steps 2, 4/);
+      assert.match(await textOf(page, '#scenario-run-form'), /QUEUE identifier, for steps 2, 4/);
       assert.match(
-        await text(page, '#scenario-run-form'),
+        await textOf(page, '#scenario-run-form'),
         /Type restart-api to confirm step 3 \(dangerous\)/,
       );
       assert.match(
-        await text(page, '#scenario-run-form'),
+        await textOf(page, '#scenario-run-form'),
         /Step 2 \(purge-queue\) will wait for a second responder/,
       );
       await page.click('#scenario-run-form button[data-action="run-all"]');
-      assert.match(await text(page, '#scenario-run-result .problem'), /Give QUEUE/);
+      assert.match(await textOf(page, '#scenario-run-result .problem'), /Give QUEUE/);
       await page.fill('#scenario-param-QUEUE', 'emails');
       await page.click('#scenario-run-form button[data-action="run-all"]');
       assert.match(
-        await text(page, '#scenario-run-result .problem'),
+        await textOf(page, '#scenario-run-result .problem'),
         /Type restart-api to run the dangerous step/,
       );
       assert.deepEqual(await runs(), [], 'nothing was asked of the server');
@@ -400,7 +391,7 @@ describe('operations and incident pages in Chromium', () => {
       await page.click('#scenario-run-form button[data-action="run-all"]');
       const stopped = '#scenario-run-result .stopped[data-stopped="waiting"]';
       await page.waitForSelector(stopped, { timeout: PATIENCE });
-      const answer = await text(page, '#scenario-run-result');
+      const answer = await textOf(page, '#scenario-run-result');
       assert.match(answer, /restart-worker\s+ok/);
       assert.match(answer, /purge-queue\s+waiting/);
       const waiting = await page.waitForSelector(
@@ -408,10 +399,10 @@ describe('operations and incident pages in Chromium', () => {
       );
       waitingRun = (await waiting.getAttribute('data-run'))!;
       assert.match(
-        await text(page, stopped),
+        await textOf(page, stopped),
         new RegExp(`Waits at step 2 \\(purge-queue\\): a second responder must approve run #${waitingRun}`),
       );
-      assert.match(await text(page, stopped), /the scenario goes on by itself with step 3/);
+      assert.match(await textOf(page, stopped), /the scenario goes on by itself with step 3/);
       assert.equal(
         await page.locator(`${stopped} button[data-resume]`).count(),
         0,
@@ -438,7 +429,7 @@ describe('operations and incident pages in Chromium', () => {
       t.after(() => phone.close());
       const other = await phone.newPage();
       const otherProblems = watchPage(other, [/status of 401/]);
-      await signIn(other, path, bob);
+      await signInAt(other, path, bob);
       const row = `#runs-list .run[data-run="${waitingRun}"]`;
       await other.click(`${row} button[data-approve]`);
       await other.waitForSelector(`${row}[data-status="ok"]`, { timeout: PATIENCE });
@@ -457,11 +448,11 @@ describe('operations and incident pages in Chromium', () => {
         });
         const failed = '#scenario-run-result .stopped[data-stopped="failed"]';
         await page.waitForSelector(failed, { timeout: PATIENCE });
-        const answer = await text(page, '#scenario-run-result');
+        const answer = await textOf(page, '#scenario-run-result');
         assert.match(answer, /Run: 5 steps, one failed/);
         assert.match(answer, /restart-api\s+ok[\s\S]*warm-queue\s+ok[\s\S]*check-drained\s+failed/);
-        assert.match(await text(page, failed), /Stopped: step 5 \(check-drained\) failed/);
-        const output = await text(page, '#scenario-run-result .scenario-step-run[data-step="5"] .outcome');
+        assert.match(await textOf(page, failed), /Stopped: step 5 \(check-drained\) failed/);
+        const output = await textOf(page, '#scenario-run-result .scenario-step-run[data-step="5"] .outcome');
         assert.match(
           output,
           /\$ test -f drained\.flag[\s\S]*failed · exit 1/,
@@ -477,7 +468,7 @@ describe('operations and incident pages in Chromium', () => {
           timeout: PATIENCE,
         });
         assert.match(
-          await text(page, '#scenario-run-result'),
+          await textOf(page, '#scenario-run-result'),
           /from step 5: 1 step[\s\S]*check-drained\s+ok[\s\S]*Every step ran/,
         );
         const all = await runs();
@@ -506,7 +497,7 @@ describe('operations and incident pages in Chromium', () => {
     await t.test(
       'once resolved, the post-incident list shows and an item is ticked with a note',
       async () => {
-        assert.match(await text(page, '#checklists'), /attached when the incident resolves/);
+        assert.match(await textOf(page, '#checklists'), /attached when the incident resolves/);
         await page.click('#resolve');
         const list = '#checklists .tracked[data-name="post-incident"]';
         await page.waitForSelector(list, { timeout: PATIENCE });
@@ -514,7 +505,7 @@ describe('operations and incident pages in Chromium', () => {
         await page.click(`${list} button[data-tick="1"]`);
         const item = `${list} .tracked-item[data-position="1"][data-done="true"]`;
         await page.waitForSelector(item, { timeout: PATIENCE });
-        assert.match(await text(page, item), /Ticked by alice[\s\S]*a poison job blocked the worker/);
+        assert.match(await textOf(page, item), /Ticked by alice[\s\S]*a poison job blocked the worker/);
         const [tracked] = (
           await api<{ checklists: TrackedChecklist[] }>('GET', `/api/v1/incidents/${incident}/checklists`)
         ).checklists;
@@ -530,7 +521,7 @@ describe('operations and incident pages in Chromium', () => {
           timeout: PATIENCE,
         });
         assert.match(
-          await text(page, `${list} .tracked-item[data-position="1"]`),
+          await textOf(page, `${list} .tracked-item[data-position="1"]`),
           /Note: the real cause is elsewhere/,
         );
         await page.fill(`${list} input[data-note="1"]`, 'worker memory leak, fixed in v2.4.1');
