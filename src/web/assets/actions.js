@@ -5,15 +5,12 @@
  * who approved, and an Approve button on another responder's waiting run. The server's risk gate
  * decides; the page only says what it will ask for.
  */
+
 import { api, mayRespond, rereader } from './api.js';
 import { formatTime, h, problem, replace, riskBadge, statusBadge, timeAgo } from './dom.js';
+import { expectedConfirmation, needsApproval, needsConfirmation } from './gate.js';
 import { renderOutcome, scenarioSteps } from './scenario.js';
 
-// Mirrors src/actions/gate.ts: what a step asks for before it runs.
-const CONFIRM_WORD = 'confirm';
-const expectedConfirmation = (step) => step.id ?? CONFIRM_WORD;
-const needsConfirmation = (step) => step.risk === 'dangerous' || step.guard?.confirm === true;
-const needsApproval = (step) => step.risk === 'destructive' || step.guard?.approval === true;
 const fold = (name) =>
   String(name ?? '')
     .trim()

@@ -5,16 +5,11 @@
  * says where it stopped: at a step waiting for a second responder (the scenario goes on by itself
  * once that step has run), or at one that failed (the page offers to resume from it).
  */
+
 import { api, mayRespond } from './api.js';
 import { h, problem, replace, riskBadge, statusBadge } from './dom.js';
+import { expectedConfirmation, FAILED, needsApproval, needsConfirmation } from './gate.js';
 import { renderOutcome } from './scenario.js';
-
-// Mirrors src/actions/gate.ts: what a step asks for before it runs.
-const CONFIRM_WORD = 'confirm';
-const expectedConfirmation = (step) => step.id ?? CONFIRM_WORD;
-const needsConfirmation = (step) => step.risk === 'dangerous' || step.guard?.confirm === true;
-const needsApproval = (step) => step.risk === 'destructive' || step.guard?.approval === true;
-const FAILED = new Set(['failed', 'timeout', 'refused']);
 
 const stepName = (step, number) => (step?.id ? `step ${number} (${step.id})` : `step ${number}`);
 
