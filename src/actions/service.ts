@@ -8,13 +8,12 @@
 
 import type { Log } from '../engine/runtime.ts';
 import type { RunbookConfig, Scenario, Step } from '../runbook/schema.ts';
-import { parseDuration } from '../runbook/units.ts';
 import type { ActionRun, ActionRunStatus, IncidentStore } from '../store/incidents.ts';
 import type { ScenarioRunRecord, ScenarioRunStatus } from '../store/scenario-runs.ts';
 import { decide, expectedConfirmation } from './gate.ts';
 import type { Executors } from './index.ts';
 import { validateParams } from './params.ts';
-import type { ServiceEndpoints, StepOutcome } from './step.ts';
+import { FAILED_STATUSES, type ServiceEndpoints, type StepOutcome, stepTimeoutMs } from './step.ts';
 
 /** ActionError is a request that cannot be taken (unknown scenario or step, bad parameters, self-approval). */
 export class ActionError extends Error {
@@ -92,8 +91,6 @@ export interface ActionContext {
   readonly onOutput?: (run: ActionRun, text: string) => void;
   readonly log?: Log;
 }
-
-const FAILED: ReadonlySet<ActionRunStatus> = new Set(['failed', 'timeout', 'refused']);
 
 /** STEP_TIMEOUT_MS is how long a corrective step may run when it does not say (60 s). */
 const STEP_TIMEOUT_MS = 60_000;
@@ -295,7 +292,7 @@ export class ActionService {
         return answer(waiting, { step: index, reason: 'waiting', resumeFrom: index + 1 });
       }
       // A dry run shows every step, the ones that would fail too: nothing ran, so nothing stops it.
-      if (FAILED.has(run.status) && step.on_failure !== 'continue' && !start.dryRun) {
+      if (FAILED_STATUSES.has(run.status) && step.on_failure !== 'continue' && !start.dryRun) {
         const failed = store.scenarioRuns.update(start.id, { status: 'failed', finishedAt: now() });
         return answer(failed, { step: index, reason: 'failed', resumeFrom: index });
       }
@@ -318,7 +315,7 @@ export class ActionService {
     const record = store.scenarioRuns.waitingOn(run.id);
     if (!record || run.status === 'waiting') return;
     const step = (this.scenarioOf(record.scenario).actions ?? [])[record.nextStep - 1];
-    if (FAILED.has(run.status) && step?.on_failure !== 'continue') {
+    if (FAILED_STATUSES.has(run.status) && step?.on_failure !== 'continue') {
       store.scenarioRuns.update(record.id, { status: 'failed', finishedAt: now() });
       return;
     }
@@ -416,8 +413,7 @@ export class ActionService {
       reasons: undefined,
       ...(decision.approvedBy ? { approvedBy: decision.approvedBy } : {}),
     });
-    const timeoutMs =
-      (step.timeout === undefined ? undefined : parseDuration(step.timeout)) ?? STEP_TIMEOUT_MS;
+    const timeoutMs = stepTimeoutMs(step, STEP_TIMEOUT_MS);
     const outcome: StepOutcome = await this.context.executors.runStep(
       {
         step,

@@ -5,6 +5,7 @@
  * (redacted and capped), how it ended and a hash of the stored output.
  */
 import type { Service, Step, StepKind } from '../runbook/schema.ts';
+import { parseDuration } from '../runbook/units.ts';
 import type { Mode } from './executor.ts';
 
 /** DEFAULT_TIMEOUT_MS is how long a step may run when the request does not say (10 s). */
@@ -59,6 +60,14 @@ export interface StepRequest {
  * `dry-run` (asked not to run: the outcome shows what would have run and what it would touch).
  */
 export type StepStatus = 'ok' | 'failed' | 'timeout' | 'refused' | 'skipped' | 'dry-run';
+
+/** FAILED_STATUSES are the ways a step ends that stop a scenario or a maintenance run (unless it says `on_failure: continue`). */
+export const FAILED_STATUSES: ReadonlySet<string> = new Set<StepStatus>(['failed', 'timeout', 'refused']);
+
+/** stepTimeoutMs gives how long a step may run: its own `timeout`, else `fallbackMs`. */
+export function stepTimeoutMs(step: Pick<Step, 'timeout'>, fallbackMs: number): number {
+  return (step.timeout === undefined ? undefined : parseDuration(step.timeout)) ?? fallbackMs;
+}
 
 /** StepOutcome is one step's record for the incident timeline; every text in it is redacted. */
 export interface StepOutcome {

@@ -7,7 +7,7 @@
  * when it fails, is refused or is missed.
  */
 import type { Executors } from '../actions/index.ts';
-import type { ServiceEndpoints, StepOutcome } from '../actions/step.ts';
+import { FAILED_STATUSES, type ServiceEndpoints, type StepOutcome } from '../actions/step.ts';
 import type { Pipeline } from '../engine/pipeline.ts';
 import type { Clock } from '../engine/scheduler.ts';
 import { formatMatcher } from '../quiet/matchers.ts';
@@ -49,7 +49,6 @@ export interface MaintenanceContext {
 const ACTOR = 'vigie';
 // A step's own limit is enforced by the executors; this much more lets them report it before the run gives up.
 const STEP_SLACK_MS = 5000;
-const FAILED: ReadonlySet<StepOutcome['status']> = new Set(['failed', 'timeout', 'refused']);
 // An error line of a command is enough to act on; the whole output stays in the run's step record.
 const MAX_ERROR_LINE = 300;
 
@@ -223,7 +222,7 @@ async function runSteps(
     const recorded = store.maintenance.update(run.id, { steps: records });
     context.onRun?.(recorded);
     if (outcome.status === 'skipped') leftToPeople.push(`step ${name} (${outcome.reason ?? step.kind})`);
-    if (!FAILED.has(outcome.status)) continue;
+    if (!FAILED_STATUSES.has(outcome.status)) continue;
     const why = `step ${name} (${step.kind}) ${outcome.status}: ${stepError(outcome)}`;
     if (step.on_failure === 'continue') {
       continued.push(why);

@@ -4,6 +4,7 @@
  * each step may take. Pure: every function takes the time it reasons about.
  */
 import { Cron } from 'croner';
+import { stepTimeoutMs } from '../actions/step.ts';
 import type { MaintenanceTask, Step } from '../runbook/schema.ts';
 import { parseDuration } from '../runbook/units.ts';
 
@@ -72,7 +73,7 @@ export function windowLengthOf(task: Pick<MaintenanceTask, 'duration'>): number 
 
 /** stepTimeoutOf gives how long, in ms, a maintenance step may run before it is stopped. */
 export function stepTimeoutOf(step: Pick<Step, 'timeout'>): number {
-  return (step.timeout === undefined ? undefined : parseDuration(step.timeout)) ?? DEFAULT_STEP_TIMEOUT_MS;
+  return stepTimeoutMs(step, DEFAULT_STEP_TIMEOUT_MS);
 }
 
 /** localDate gives the calendar day (YYYY-MM-DD) of `at` in a time zone, to compare with the dates of a standing approval. */
