@@ -82,7 +82,15 @@ export function startRun(
 ): StartedRun | undefined {
   const { store, clock } = context;
   const now = clock.now();
-  const claimed = claimRun(context, task, claim, now);
+  // Only a scheduled run can find its due time taken (the schedule fired before a restart).
+  const claimed = store.maintenance.claim({
+    task: task.id,
+    dueAt: claim.dueAt,
+    startedAt: now,
+    status: 'running',
+    trigger: claim.trigger,
+    ...(claim.requester === undefined ? {} : { requestedBy: claim.requester }),
+  });
   if (!claimed) return undefined;
   if (claim.requester !== undefined) {
     store.appendAudit({
@@ -118,23 +126,6 @@ export function startRun(
     }
   });
   return { run: started, done };
-}
-
-/** claimRun records the run as `running`; undefined when its schedule already fired for that due time. */
-function claimRun(
-  context: MaintenanceContext,
-  task: MaintenanceTask,
-  claim: Claim,
-  now: number,
-): MaintenanceRun | undefined {
-  return context.store.maintenance.claim({
-    task: task.id,
-    dueAt: claim.dueAt,
-    startedAt: now,
-    status: 'running',
-    trigger: claim.trigger,
-    ...(claim.requester === undefined ? {} : { requestedBy: claim.requester }),
-  });
 }
 
 /**
